@@ -1,0 +1,14 @@
+/** What the CLI may touch of the outside world, passed in so tests can run it in-process. */
+export interface CliIO {
+  stdout: { write(chunk: string): unknown }
+  stderr: { write(chunk: string): unknown; isTTY?: boolean }
+  stdin?: AsyncIterable<string | Buffer>
+  cwd: string
+  env: Record<string, string | undefined>
+}
+
+/** Options every command accepts. */
+export interface GlobalArgs {
+  debug: boolean
+  quiet: boolean
+}

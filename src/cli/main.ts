@@ -1,0 +1,71 @@
+/**
+ * The command line: parses flags, runs one command, and is the only place that turns errors into exit
+ * codes and text. Everything it prints goes through `io`.
+ */
+import yargs from 'yargs'
+import { PharosError, InputErrors, type ExitCode } from '../errors.js'
+import { renderCommand } from './commands/render.js'
+import { initCommand } from './commands/init.js'
+import type { CliIO } from './io.js'
+import { formatDiagnostic } from './report.js'
+
+/** A command's work, run after parsing so that its errors reach the one handler below. */
+export type CommandResult = () => Promise<ExitCode>
+
+export const PROGRAM = 'kubectl pharos-net'
+
+export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
+  let work: CommandResult | undefined
+  const done = (result: CommandResult) => {
+    work = result
+  }
+  let usageOutput = ''
+  let usageError: Error | undefined
+  const debug = argv.includes('--debug')
+  const parser = yargs()
+    .scriptName(PROGRAM)
+    .exitProcess(false)
+    .strict()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .option('debug', { type: 'boolean', default: false, describe: 'show stack traces and ignored files' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
+    .command(renderCommand(io, done))
+    .command(initCommand(io, done))
+    .demandCommand(1, 'choose a command')
+    .recommendCommands()
+    .epilog('Exit codes: 0 ok, 1 findings, 2 bad input, 3 environment (tool or cluster). Docs: README.md')
+    .help()
+    .version()
+
+  await parser.parseAsync(argv, {}, (err, _args, output) => {
+    usageError = err ?? undefined
+    usageOutput = output
+  })
+  if (usageError) {
+    io.stderr.write(`${usageOutput.trimEnd()}\n`)
+    return 2
+  }
+  if (!work) {
+    // --help or --version: yargs produced the text.
+    if (usageOutput) io.stdout.write(`${usageOutput.trimEnd()}\n`)
+    return 0
+  }
+  try {
+    return await work()
+  } catch (error) {
+    return reportError(error, io, debug)
+  }
+}
+
+function reportError(error: unknown, io: CliIO, debug: boolean): ExitCode {
+  if (error instanceof InputErrors) {
+    for (const d of error.diagnostics) io.stderr.write(formatDiagnostic(d, io.cwd))
+  } else if (error instanceof PharosError) {
+    io.stderr.write(formatDiagnostic(error.toDiagnostic(), io.cwd))
+  } else {
+    const message = error instanceof Error ? error.message : String(error)
+    io.stderr.write(`error: ${message}\n  hint: this is a bug in kubectl-pharos-net; rerun with --debug and report it\n`)
+  }
+  if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`)
+  return error instanceof PharosError ? error.exitCode : 3
+}

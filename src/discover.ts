@@ -1,0 +1,128 @@
+/**
+ * Manifest folder → ordered list of sources, by Pharos' rules (design §4): non-recursive, dotfiles skipped,
+ * lexicographic order of names, plain YAML never templated.
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises'
+import { basename, dirname, join, relative, isAbsolute } from 'node:path'
+import { ConfigError, ManifestError } from './errors.js'
+
+export type TemplateEngine = 'plain' | 'erb' | 'liquid'
+
+export interface ManifestSource {
+  /** Absolute path. */
+  path: string
+  /** File name in the manifest folder. */
+  name: string
+  /** File name in the output folder: the template suffix dropped. */
+  outputName: string
+  engine: TemplateEngine
+  text: string
+}
+
+export interface DiscoveredManifests {
+  /** The folder templates may read from (the manifest folder, or the folder holding a single file). */
+  root: string
+  sources: ManifestSource[]
+  /** Files in the folder that are not manifests, for --debug. */
+  ignored: string[]
+}
+
+const SUFFIXES: ReadonlyArray<readonly [suffix: string, engine: TemplateEngine]> = [
+  ['.yml', 'plain'],
+  ['.yaml', 'plain'],
+  ['.yml.erb', 'erb'],
+  ['.yaml.erb', 'erb'],
+  ['.yml.liquid', 'liquid'],
+  ['.yaml.liquid', 'liquid'],
+]
+
+/** The engine for a file name, or undefined when the file is not a manifest. */
+export function manifestEngine(name: string): TemplateEngine | undefined {
+  if (name.startsWith('.')) return undefined
+  const match = SUFFIXES.find(([suffix]) => name.endsWith(suffix) && name.length > suffix.length)
+  return match?.[1]
+}
+
+function outputNameOf(name: string, engine: TemplateEngine): string {
+  return engine === 'plain' ? name : name.slice(0, name.lastIndexOf('.'))
+}
+
+/** The output folder's own file: a source that would overwrite it is refused. */
+export const KUSTOMIZATION_FILE = 'kustomization.yaml'
+
+export async function discoverManifests(manifestPath: string): Promise<DiscoveredManifests> {
+  const info = await stat(manifestPath).catch((cause: unknown) => {
+    throw new ConfigError(`manifest path does not exist: ${manifestPath}`, {
+      cause,
+      hint: 'set network.custom.manifest_path to a folder or file, relative to the folder holding cluster.yml',
+    })
+  })
+  if (info.isFile()) {
+    const name = basename(manifestPath)
+    const engine = manifestEngine(name)
+    if (!engine) {
+      throw new ConfigError(`manifest path is not a manifest file: ${manifestPath}`, {
+        hint: 'a single manifest must end in .yml, .yaml, .yml.erb, .yaml.erb, .yml.liquid or .yaml.liquid',
+      })
+    }
+    const root = dirname(manifestPath)
+    return { root, sources: [await readSource(root, name, engine)], ignored: [] }
+  }
+
+  const root = manifestPath
+  const names = (await readdir(root)).sort()
+  const sources: ManifestSource[] = []
+  const ignored: string[] = []
+  for (const name of names) {
+    const engine = manifestEngine(name)
+    if (!engine || !(await stat(join(root, name))).isFile()) {
+      if (!name.startsWith('.')) ignored.push(name)
+      continue
+    }
+    sources.push(await readSource(root, name, engine))
+  }
+  if (sources.length === 0) {
+    throw new ConfigError(`no manifests in ${manifestPath}`, {
+      hint: 'the folder must hold *.yml, *.yaml, *.yml.erb or *.yml.liquid files (read non-recursively)',
+    })
+  }
+  checkOutputNames(sources)
+  return { root, sources, ignored }
+}
+
+async function readSource(root: string, name: string, engine: TemplateEngine): Promise<ManifestSource> {
+  const path = join(root, name)
+  // A link pointing out of the folder would let a manifest set read arbitrary files.
+  const real = await realpath(path)
+  const inside = relative(await realpath(root), real)
+  if (inside.startsWith('..') || isAbsolute(inside)) {
+    throw new ManifestError(`manifest ${name} is a link to ${real}, outside the manifest folder`, {
+      file: path,
+      hint: 'copy the file into the manifest folder instead of linking to it',
+    })
+  }
+  const raw = await readFile(path, 'utf8')
+  // Output must not depend on the editor that saved the file.
+  const text = raw.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
+  return { path, name, outputName: outputNameOf(name, engine), engine, text }
+}
+
+function checkOutputNames(sources: ManifestSource[]): void {
+  const seen = new Map<string, ManifestSource>()
+  for (const source of sources) {
+    if (source.outputName === KUSTOMIZATION_FILE) {
+      throw new ManifestError(`${source.name} would overwrite the generated ${KUSTOMIZATION_FILE}`, {
+        file: source.path,
+        hint: 'rename the file; the output folder gets its own kustomization.yaml',
+      })
+    }
+    const earlier = seen.get(source.outputName)
+    if (earlier) {
+      throw new ManifestError(`${earlier.name} and ${source.name} both render to ${source.outputName}`, {
+        file: source.path,
+        hint: 'rename one of them: each source file becomes one output file, its template suffix dropped',
+      })
+    }
+    seen.set(source.outputName, source)
+  }
+}

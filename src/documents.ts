@@ -1,0 +1,159 @@
+/**
+ * Rendered text → checked Kubernetes objects: every document parses, empty ones are dropped, `kind: List`
+ * is expanded, each object has apiVersion/kind/metadata.name, and no object is defined twice.
+ */
+import { Document, isMap, isSeq, LineCounter, parseAllDocuments, type Node, type YAMLError } from 'yaml'
+import { codeFrame, ManifestError } from './errors.js'
+import type { ManifestSource } from './discover.js'
+
+export interface RenderedManifest {
+  source: ManifestSource
+  /** Template output (the file's own text for plain manifests). */
+  text: string
+}
+
+export interface ManifestObject {
+  apiVersion: string
+  kind: string
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown }
+  [key: string]: unknown
+}
+
+export interface ManifestDocument {
+  source: ManifestSource
+  /** 0-based position of the YAML document in the rendered file. */
+  documentIndex: number
+  /** 1-based line in the rendered text where this object starts. */
+  line: number
+  object: ManifestObject
+  /** The parsed node, kept so that output keeps comments and scalar styles. */
+  yaml: Document
+}
+
+/** What identifies an object in a cluster; two documents with the same identity clash. */
+export function objectIdentity(object: ManifestObject): string {
+  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : ''
+  return [group, object.kind, object.metadata.namespace ?? '', object.metadata.name].join('/')
+}
+
+export function describeObject(object: ManifestObject): string {
+  const { namespace, name } = object.metadata
+  return `${object.kind} ${namespace ? `${namespace}/` : ''}${name}`
+}
+
+export function checkDocuments(rendered: RenderedManifest[]): ManifestDocument[] {
+  const documents = rendered.flatMap(parseManifest)
+  const seen = new Map<string, ManifestDocument>()
+  for (const doc of documents) {
+    const key = objectIdentity(doc.object)
+    const earlier = seen.get(key)
+    if (earlier) {
+      throw new ManifestError(
+        `${describeObject(doc.object)} is defined twice: here and in ${earlier.source.name}:${earlier.line}`,
+        {
+          file: doc.source.path,
+          line: doc.line,
+          col: 1,
+          hint: 'keep one definition; objects are identified by API group, kind, namespace and name',
+        },
+      )
+    }
+    seen.set(key, doc)
+  }
+  return documents
+}
+
+function parseManifest({ source, text }: RenderedManifest): ManifestDocument[] {
+  const lineCounter = new LineCounter()
+  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true })
+  if (!Array.isArray(parsed)) {
+    // parseAllDocuments returns an EmptyStream for text without any document.
+    return []
+  }
+  const place = (offset: number) => lineCounter.linePos(offset)
+  const documents: ManifestDocument[] = []
+  parsed.forEach((doc, documentIndex) => {
+    const error = doc.errors[0]
+    if (error) throw yamlError(source, text, error)
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 })
+    if (value === null || value === undefined) return
+    const start = place(doc.contents?.range?.[0] ?? doc.range[0])
+    if (!isMap(doc.contents) || typeof value !== 'object' || Array.isArray(value)) {
+      throw manifestError(source, text, start.line, start.col, 'a manifest document must be a mapping (an object)')
+    }
+    const object = requireObjectFields(source, text, start.line, value as Record<string, unknown>)
+    if (object.kind === 'List' && object.apiVersion === 'v1') {
+      const items = doc.get('items', true)
+      const itemNodes: Node[] = isSeq(items) ? (items.items as Node[]) : []
+      itemNodes.forEach((node) => {
+        const at = place(node.range?.[0] ?? 0)
+        const item = requireObjectFields(source, text, at.line, node.toJSON() as Record<string, unknown>)
+        documents.push({ source, documentIndex, line: at.line, object: item, yaml: documentOf(node) })
+      })
+      return
+    }
+    documents.push({ source, documentIndex, line: start.line, object, yaml: documentOf(doc.contents, doc) })
+  })
+  return documents
+}
+
+function documentOf(node: Node, from?: Document): Document {
+  const doc = new Document()
+  doc.contents = node
+  if (from) {
+    doc.commentBefore = from.commentBefore
+    doc.comment = from.comment
+  }
+  return doc
+}
+
+function requireObjectFields(
+  source: ManifestSource,
+  text: string,
+  line: number,
+  value: Record<string, unknown>,
+): ManifestObject {
+  const metadata = value.metadata as Record<string, unknown> | undefined
+  const missing = [
+    typeof value.apiVersion === 'string' && value.apiVersion ? undefined : 'apiVersion',
+    typeof value.kind === 'string' && value.kind ? undefined : 'kind',
+    value.kind === 'List' || (typeof metadata?.name === 'string' && metadata.name) ? undefined : 'metadata.name',
+  ].filter((field): field is string => field !== undefined)
+  if (missing.length > 0) {
+    throw manifestError(
+      source,
+      text,
+      line,
+      1,
+      `document has no ${missing.join(', ')}`,
+      'every Kubernetes object needs apiVersion, kind and metadata.name; a template that renders nothing ' +
+        'for a document should leave it empty or comment-only',
+    )
+  }
+  return value as ManifestObject
+}
+
+function yamlError(source: ManifestSource, text: string, error: YAMLError): ManifestError {
+  const [line, col] = [error.linePos?.[0].line ?? 1, error.linePos?.[0].col ?? 1]
+  const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'YAML error'
+  return manifestError(source, text, line, col, `invalid YAML: ${message}`, 'fix the YAML syntax')
+}
+
+function manifestError(
+  source: ManifestSource,
+  text: string,
+  line: number,
+  col: number,
+  message: string,
+  hint?: string,
+): ManifestError {
+  const templated = source.engine !== 'plain'
+  return new ManifestError(templated ? `${message} (line ${line} of the rendered output)` : message, {
+    file: source.path,
+    // For a template the position is in its output, which is what the frame shows.
+    line: templated ? undefined : line,
+    col: templated ? undefined : col,
+    frame: codeFrame(text, line, col),
+    hint: templated ? `${hint ? `${hint}; ` : ''}the excerpt shows the template's output, not its source` : hint,
+  })
+}

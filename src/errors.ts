@@ -1,0 +1,119 @@
+/**
+ * The few error types the core throws. Each carries the exit code the CLI maps it to and, where there is
+ * one, the place in a user's file that caused it, so the CLI can print `path:line:col: error: message`.
+ */
+
+export type Severity = 'error' | 'warning' | 'note'
+
+/** One user-facing problem, as data. Lines and columns are 1-based. */
+export interface Diagnostic {
+  severity: Severity
+  message: string
+  file?: string
+  line?: number
+  col?: number
+  hint?: string
+  /** A few lines of source around the problem, already formatted. */
+  frame?: string
+}
+
+export interface ErrorDetails {
+  file?: string
+  line?: number
+  col?: number
+  hint?: string
+  frame?: string
+  cause?: unknown
+}
+
+/** Exit codes, design §2: 1 findings, 2 bad input, 3 environment. */
+export type ExitCode = 0 | 1 | 2 | 3
+
+export abstract class PharosError extends Error {
+  abstract readonly exitCode: 2 | 3
+  readonly file?: string
+  readonly line?: number
+  readonly col?: number
+  readonly hint?: string
+  readonly frame?: string
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    this.name = new.target.name
+    this.file = details.file
+    this.line = details.line
+    this.col = details.col
+    this.hint = details.hint
+    this.frame = details.frame
+  }
+
+  toDiagnostic(): Diagnostic {
+    return {
+      severity: 'error',
+      message: this.message,
+      file: this.file,
+      line: this.line,
+      col: this.col,
+      hint: this.hint,
+      frame: this.frame,
+    }
+  }
+}
+
+/** Bad command-line usage: conflicting or missing flags. */
+export class UsageError extends PharosError {
+  readonly exitCode = 2
+}
+
+/** cluster.yml is missing, unparsable or inconsistent. */
+export class ConfigError extends PharosError {
+  readonly exitCode = 2
+}
+
+/** A template failed to parse or render. */
+export class TemplateError extends PharosError {
+  readonly exitCode = 2
+}
+
+/** A manifest (plain or rendered) is not a valid set of Kubernetes objects. */
+export class ManifestError extends PharosError {
+  readonly exitCode = 2
+}
+
+/** An external tool is missing, timed out or failed; a cluster is unreachable or refuses us. */
+export class EnvironmentError extends PharosError {
+  readonly exitCode = 3
+}
+
+/** Several input problems found in one pass (all exit 2), reported together. */
+export class InputErrors extends PharosError {
+  readonly exitCode = 2
+  readonly diagnostics: Diagnostic[]
+
+  constructor(diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => d.message).join('; '))
+    this.diagnostics = diagnostics
+  }
+
+  override toDiagnostic(): Diagnostic {
+    return this.diagnostics[0] ?? super.toDiagnostic()
+  }
+}
+
+/**
+ * A short excerpt of `source` around `line` (1-based) with a caret under `col`, in the style of
+ * compilers: enough context to find the spot without opening the file.
+ */
+export function codeFrame(source: string, line: number, col = 1, context = 1): string {
+  const lines = source.split(/\r?\n/)
+  const first = Math.max(1, line - context)
+  const last = Math.min(lines.length, line + context)
+  const width = String(last).length
+  const out: string[] = []
+  for (let n = first; n <= last; n++) {
+    const marker = n === line ? '>' : ' '
+    out.push(`${marker} ${String(n).padStart(width)} | ${lines[n - 1] ?? ''}`)
+    if (n === line) out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, col - 1))}^`)
+  }
+  return out.join('\n')
+}

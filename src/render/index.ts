@@ -1,0 +1,33 @@
+/**
+ * Sources → rendered text. Plain YAML passes through untouched; ERB and Liquid templates see the same
+ * context. Every template is compiled before any is rendered, so a syntax error anywhere fails fast.
+ */
+import type { DiscoveredManifests } from '../discover.js'
+import type { RenderedManifest } from '../documents.js'
+import type { TemplateContext } from './context.js'
+import { compileErb } from './erb.js'
+import { createLiquidRenderer } from './liquid.js'
+
+export async function renderTemplates(
+  discovered: DiscoveredManifests,
+  context: TemplateContext,
+): Promise<RenderedManifest[]> {
+  const liquid = createLiquidRenderer({ root: discovered.root })
+  const compiled = discovered.sources.map((source) => {
+    switch (source.engine) {
+      case 'plain':
+        return { source, render: async () => source.text }
+      case 'erb': {
+        const template = compileErb(source.text, source.path)
+        return { source, render: async (ctx: TemplateContext) => template.render({ ...ctx }) }
+      }
+      case 'liquid': {
+        const template = liquid.compile(source.text, source.path)
+        return { source, render: (ctx: TemplateContext) => template.render({ ...ctx }) }
+      }
+    }
+  })
+  const rendered: RenderedManifest[] = []
+  for (const { source, render } of compiled) rendered.push({ source, text: await render(context) })
+  return rendered
+}

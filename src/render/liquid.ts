@@ -1,0 +1,293 @@
+/**
+ * The Liquid engine (design §5): one liquidjs engine per run, strict about variables and filters, blind to
+ * prototypes, reading partials only from inside the manifest folder. liquidjs' errors carry the token that
+ * failed; they become TemplateErrors at that token's file:line:col.
+ */
+import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import {
+  defaultOptions,
+  evalQuotedToken,
+  Liquid,
+  LiquidError,
+  ParseError,
+  RenderError,
+  TokenizationError,
+  Tokenizer,
+  TypeGuards,
+  UndefinedVariableError,
+  type FS,
+  type Template,
+  type Token,
+} from 'liquidjs'
+import { codeFrame, TemplateError } from '../errors.js'
+import { filters, REQUIRED_DEFAULT_MESSAGE, REQUIRED_HINT, registerFilters } from './filters.js'
+
+export interface LiquidRenderer {
+  /** Parses once; throws TemplateError with file, line, col, frame and hint. */
+  compile(source: string, file: string): LiquidTemplate
+}
+
+export interface LiquidTemplate {
+  render(context: Record<string, unknown>): Promise<string>
+}
+
+/** Partial names without an extension get this one: `{% include '_labels' %}` reads `_labels.liquid`. */
+const PARTIAL_EXTENSION = '.liquid'
+
+/** `root`: the manifest folder, as an absolute path; partials are read from inside it and nowhere else. */
+export function createLiquidRenderer(options: { root: string }): LiquidRenderer {
+  const { root } = options
+  // A partial's file name is on the tokens of its tags but not on those of its variables, which keep only
+  // the text they came from: remember which file each text was read from.
+  const fileOfSource = new Map<string, string>()
+  const remember = (text: string, file: string): string => {
+    if (!fileOfSource.has(text)) fileOfSource.set(text, file)
+    return text
+  }
+  const fs: FS = {
+    ...defaultOptions.fs,
+    readFile: async (file) => remember(await readFile(file, 'utf8'), file),
+    readFileSync: (file) => remember(readFileSync(file, 'utf8'), file),
+    // On a miss liquidjs would try require.resolve(name): a search of node_modules, outside the folder.
+    fallback: undefined,
+  }
+  const engine = new Liquid({
+    root,
+    partials: root,
+    layouts: root,
+    // Names resolve against the manifest folder only, never against the including file; liquidjs then
+    // refuses any resolved path whose real path (symlinks followed) is not inside the folder.
+    relativeReference: false,
+    extname: PARTIAL_EXTENSION,
+    fs,
+    // Partials are parsed on first use and kept for the run.
+    cache: true,
+    strictVariables: true,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    // With strictVariables, `{% if options.x %}` and `options.x | default: 1` must still treat a missing
+    // key as nil; everywhere else a missing key is an error.
+    lenientIf: true,
+  })
+  registerFilters(engine)
+
+  return {
+    compile(source, file) {
+      remember(source, file)
+      let templates: Template[]
+      try {
+        templates = engine.parse(source, file)
+      } catch (error) {
+        throw toTemplateError(error, { engine, root, file, fileOfSource })
+      }
+      return {
+        async render(context) {
+          try {
+            // As globals too: `{% render %}` isolates a partial from the including template's variables,
+            // but the cluster's belong to every template.
+            return String(await engine.render(templates, context, { globals: context }))
+          } catch (error) {
+            throw toTemplateError(error, { engine, root, file, fileOfSource, context })
+          }
+        },
+      }
+    },
+  }
+}
+
+interface ErrorScene {
+  engine: Liquid
+  root: string
+  /** The template being compiled or rendered. */
+  file: string
+  fileOfSource: ReadonlyMap<string, string>
+  /** The render context, to list the keys next to an undefined one. */
+  context?: Record<string, unknown>
+}
+
+interface Explanation {
+  message: string
+  hint?: string
+  /** Where in the token's input the problem is, when more precise than the token's start. */
+  offset?: number
+}
+
+function toTemplateError(error: unknown, scene: ErrorScene): unknown {
+  const original = error instanceof LiquidError ? error.originalError : undefined
+  if (original instanceof TemplateError) return fromPartial(original, scene)
+  if (!(error instanceof LiquidError)) return error
+  const { token } = error
+  const { message, hint, offset = token.begin } = explain(error, scene)
+  const [line, col] = positionAt(token.input, offset)
+  const positioned = new TemplateError(message, {
+    file: token.file ?? scene.fileOfSource.get(token.input) ?? scene.file,
+    line,
+    col,
+    hint,
+    frame: codeFrame(token.input, line, col),
+    cause: error,
+  })
+  return fromPartial(positioned, scene)
+}
+
+/** An error inside a partial is reported at the partial's position, saying which template rendered it. */
+function fromPartial(error: TemplateError, scene: ErrorScene): TemplateError {
+  if (error.file === undefined || error.file === scene.file) return error
+  return new TemplateError(`${error.message} (in a partial rendered by ${basename(scene.file)})`, {
+    file: error.file,
+    line: error.line,
+    col: error.col,
+    hint: error.hint,
+    frame: error.frame,
+    cause: error.cause,
+  })
+}
+
+const SYNTAX_HINT = 'check the Liquid syntax here: tags are written `{% ... %}`, values `{{ ... }}`'
+
+function explain(error: LiquidError, scene: ErrorScene): Explanation {
+  const { token } = error
+  const reason = error.originalError?.message ?? withoutPosition(error)
+
+  if (error instanceof UndefinedVariableError) {
+    const name = (error.originalError as { variableName?: string } | undefined)?.variableName ?? reason
+    const requiredMessage = requiredMessageAfter(token)
+    if (requiredMessage !== undefined) return { message: requiredMessage, hint: REQUIRED_HINT }
+    const keys = scene.context && availableKeys(scene.context, name)
+    return {
+      message: `undefined variable \`${name}\``,
+      hint:
+        `if it is optional, give a fallback (\`| default: ...\`) or test it (\`{% if ${name} %}\`); ` +
+        `otherwise check the spelling${keys ? `. ${keys}` : ''}`,
+    }
+  }
+
+  if (error instanceof ParseError) {
+    const unknownFilter = /^undefined filter: (.+)$/.exec(reason)?.[1]
+    if (unknownFilter !== undefined) {
+      const suggestion = closest(unknownFilter, Object.keys(scene.engine.filters))
+      return {
+        message: `unknown filter \`${unknownFilter}\``,
+        hint: suggestion
+          ? `did you mean \`${suggestion}\`?`
+          : `check the spelling; besides Liquid's own filters there are ${Object.keys(filters).join(', ')}`,
+        offset: filterOffset(token, unknownFilter),
+      }
+    }
+    const unknownTag = /^tag "(.+)" not found$/.exec(reason)?.[1]
+    if (unknownTag !== undefined) {
+      return {
+        message: `unknown tag \`${unknownTag}\``,
+        hint: `Liquid's tags are ${Object.keys(scene.engine.tags).sort().join(', ')}`,
+      }
+    }
+    if (TypeGuards.isTagToken(token) && reason.endsWith(' not closed')) {
+      return {
+        message: `\`${token.getText()}\` is not closed`,
+        hint: `add \`{% end${token.name} %}\` where the block ends`,
+      }
+    }
+    return { message: reason, hint: SYNTAX_HINT }
+  }
+
+  if (error instanceof TokenizationError) {
+    // liquidjs quotes the rest of the file here; the frame shows it better.
+    const unclosed = /^(tag|output) ".*" not closed$/s.exec(reason)?.[1]
+    if (unclosed === 'tag') return { message: '`{%` without a closing `%}`', hint: 'close the tag with `%}`' }
+    if (unclosed === 'output') return { message: '`{{` without a closing `}}`', hint: 'close the value with `}}`' }
+    return { message: reason, hint: SYNTAX_HINT }
+  }
+
+  if (error instanceof RenderError && (error.originalError as { code?: string } | undefined)?.code === 'ENOENT') {
+    const partial = /^ENOENT: Failed to lookup "(.*)" in "/.exec(reason)?.[1] ?? token.getText()
+    return {
+      message: `partial \`${partial}\` not found in the manifest folder`,
+      hint:
+        `{% include %} and {% render %} read files inside ${scene.root} only (a name without an extension ` +
+        `gets ${PARTIAL_EXTENSION}); paths leaving it (.., absolute paths, symlinks pointing outside) are refused`,
+    }
+  }
+
+  return { message: reason }
+}
+
+/** liquidjs appends ", file:..., line:..., col:..." to its own messages; we report those separately. */
+function withoutPosition(error: LiquidError): string {
+  const [line, col] = error.token.getPosition()
+  const suffix = `${error.token.file ? `, file:${error.token.file}` : ''}, line:${line}, col:${col}`
+  return error.message.endsWith(suffix) ? error.message.slice(0, -suffix.length) : error.message
+}
+
+/**
+ * strictVariables fails `{{ options.x | required: "..." }}` on the variable before `required` runs; the
+ * author's message says more than "undefined variable", so read it from the filter that follows.
+ */
+function requiredMessageAfter(token: Token): string | undefined {
+  try {
+    const tokenizer = new Tokenizer(token.input, undefined, undefined, [token.end, token.input.length])
+    tokenizer.skipBlank()
+    if (tokenizer.read() !== '|' || tokenizer.readIdentifier().content !== 'required') return undefined
+    tokenizer.skipBlank()
+    if (tokenizer.peek() !== ':') return REQUIRED_DEFAULT_MESSAGE
+    tokenizer.advance()
+    const argument = tokenizer.readFilterArg()
+    return TypeGuards.isQuotedToken(argument) ? evalQuotedToken(argument) : REQUIRED_DEFAULT_MESSAGE
+  } catch {
+    return undefined
+  }
+}
+
+/** "`cluster_config.network` has: a, b, c" for `cluster_config.network.x`, when that parent is a map. */
+function availableKeys(context: Record<string, unknown>, name: string): string | undefined {
+  const parentPath = name.split('.').slice(0, -1)
+  let value: unknown = context
+  for (const key of parentPath) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  const keys = Object.keys(value).sort()
+  const shown = keys.length > 20 ? [...keys.slice(0, 20), '...'] : keys
+  const list = shown.length ? shown.join(', ') : '(nothing)'
+  return parentPath.length ? `\`${parentPath.join('.')}\` has: ${list}` : `The variables are: ${list}`
+}
+
+/** The offset of `name` after a `|` in the token's text (the token starts at `{{` or `{%`). */
+function filterOffset(token: Token, name: string): number {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const match = new RegExp(`\\|\\s*${escaped}(?![\\w-])`).exec(token.getText())
+  return match ? token.begin + match.index + match[0].length - name.length : token.begin
+}
+
+/** 1-based line and column of an offset, counted as liquidjs' Token.getPosition counts. */
+function positionAt(input: string, offset: number): [line: number, col: number] {
+  const before = input.slice(0, offset)
+  const lineStart = before.lastIndexOf('\n') + 1
+  return [before.split('\n').length, offset - lineStart + 1]
+}
+
+/** The nearest candidate within one edit of `name` (two for longer names), if there is one. */
+function closest(name: string, candidates: string[]): string | undefined {
+  const limit = name.length > 5 ? 2 : 1
+  let best: { candidate: string; distance: number } | undefined
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate)
+    if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance }
+  }
+  return best?.candidate
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution))
+    }
+    previous = current
+  }
+  return previous[b.length] as number
+}

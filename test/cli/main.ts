@@ -1,0 +1,160 @@
+/**
+ * The CLI in-process: every kind of bad input gives exit code 2, one located message with a hint, no stack
+ * trace, and leaves the previous output folder exactly as it was.
+ */
+import t from 'tap'
+import { readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { runCli } from '../helpers/cli.js'
+
+const goodConfig = `network:
+  provider: custom
+  pod_network_cidr: 10.32.0.0/12
+  service_cidr: 10.96.0.0/12
+  custom:
+    manifest_path: ./net
+    options:
+      mtu: 1400
+`
+const goodManifest = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+  namespace: kube-system
+data:
+  mtu: "{{ options.mtu }}"
+`
+
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {}
+  for (const name of (await readdir(dir)).sort()) files[name] = await readFile(join(dir, name), 'utf8')
+  return files
+}
+
+interface BadCase {
+  /** Files to write (path relative to the case folder) over the good set; null deletes. */
+  files: Record<string, string | null>
+  /** Extra arguments; the config is ./cluster.yml unless given. */
+  args?: string[]
+  /** What stderr must say: the located first line. */
+  error: RegExp
+}
+
+const cases: Record<string, BadCase> = {
+  'invalid CIDR': {
+    files: { 'cluster.yml': goodConfig.replace('10.32.0.0/12', '10.32.0.300/12') },
+    error: /^cluster\.yml:3:21: error: .*10\.32\.0\.300/,
+  },
+  'overlapping CIDRs': {
+    files: { 'cluster.yml': goodConfig.replace('10.96.0.0/12', '10.33.0.0/16') },
+    error: /^cluster\.yml:4:17: error: .*overlap/,
+  },
+  'provider custom without custom': {
+    files: { 'cluster.yml': 'network:\n  provider: custom\n' },
+    error: /^cluster\.yml:\d+:\d+: error: .*manifest_path/,
+  },
+  'missing manifest path': {
+    files: { 'cluster.yml': goodConfig.replace('./net', './nowhere') },
+    error: /^cluster\.yml:6:20: error: .*nowhere/,
+  },
+  'empty manifest folder': {
+    files: { 'net/01-cfg.yml.liquid': null, 'net/notes.txt': 'hello\n' },
+    error: /^cluster\.yml:6:20: error: .*no manifests/,
+  },
+  'YAML error in cluster.yml': {
+    files: { 'cluster.yml': goodConfig.replace('  service_cidr:', ' service_cidr:') },
+    error: /^cluster\.yml:4:\d+: error: /,
+  },
+  'YAML error in a plain manifest': {
+    files: { 'net/02-plain.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  key: value: other\n' },
+    error: /^net\/02-plain\.yml:6:8: error: invalid YAML/,
+  },
+  'undefined Liquid variable': {
+    files: { 'net/01-cfg.yml.liquid': goodManifest.replace('options.mtu', 'options.mut') },
+    error: /^net\/01-cfg\.yml\.liquid:7:\d+: error: .*options\.mut/,
+  },
+  'unknown Liquid filter': {
+    files: { 'net/01-cfg.yml.liquid': goodManifest.replace('options.mtu', 'options.mtu | shout') },
+    error: /^net\/01-cfg\.yml\.liquid:7:\d+: error: .*shout/,
+  },
+  'unsupported ERB construct': {
+    files: { 'net/02-x.yml.erb': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: <%= `hostname` %>\n' },
+    error: /^net\/02-x\.yml\.erb:4:13: error: .*not supported/,
+  },
+  'unclosed ERB tag': {
+    files: { 'net/02-x.yml.erb': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: <%= name\n' },
+    error: /^net\/02-x\.yml\.erb:4:9: error: .*unclosed/,
+  },
+  'template output that is not YAML': {
+    files: { 'net/02-x.yml.erb': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: <%= "b: c" %>\n' },
+    error: /^net\/02-x\.yml\.erb: error: invalid YAML.*\(line 6 of the rendered output\)/,
+  },
+  'document without kind': {
+    files: { 'net/02-x.yml': 'apiVersion: v1\nmetadata:\n  name: x\n' },
+    error: /^net\/02-x\.yml:1:1: error: document has no kind/,
+  },
+  'duplicate object': {
+    files: { 'net/02-x.yml': goodManifest.replace('"{{ options.mtu }}"', '"1"') },
+    error: /^net\/02-x\.yml:1:1: error: ConfigMap kube-system\/cfg is defined twice: here and in 01-cfg\.yml\.liquid:1/,
+  },
+  'include that escapes the folder': {
+    files: { 'secret.yml': 'password: x\n', 'net/02-x.yml.liquid': "{% include '../secret.yml' %}\n" },
+    error: /^net\/02-x\.yml\.liquid:1:1: error: /,
+  },
+  'missing config file': {
+    files: {},
+    args: ['-c', 'nope.yml'],
+    error: /^(nope\.yml: )?error: .*not found.*nope\.yml/,
+  },
+}
+
+for (const [name, bad] of Object.entries(cases)) {
+  t.test(name, async (t) => {
+    const dir = t.testdir({ 'cluster.yml': goodConfig, net: { '01-cfg.yml.liquid': goodManifest } })
+    const first = await runCli(['render', '-o', 'out'], { cwd: dir })
+    t.equal(first.code, 0, first.stderr)
+    const before = await snapshot(join(dir, 'out'))
+
+    for (const [path, text] of Object.entries(bad.files)) {
+      const target = join(dir, path)
+      if (text === null) await rm(target)
+      else {
+        await mkdir(dirname(target), { recursive: true })
+        await writeFile(target, text)
+      }
+    }
+    const run = await runCli(['render', ...(bad.args ?? []), '-o', 'out'], { cwd: dir })
+    t.equal(run.code, 2, 'exit code 2')
+    t.match(run.stderr, bad.error)
+    if (process.env.SHOW_ERRORS) console.error(run.stderr)
+    t.match(run.stderr, /\n {2}hint: /, 'a hint')
+    t.notMatch(run.stderr, /\n\s+at .*\.(js|ts):\d+/, 'no stack trace')
+    t.same(await snapshot(join(dir, 'out')), before, 'previous output untouched')
+    t.same((await readdir(dir)).filter((n) => n.startsWith('.out')), [], 'no staging folder left')
+  })
+}
+
+t.test('--debug adds the stack trace', async (t) => {
+  const dir = t.testdir({ 'cluster.yml': 'network: [\n' })
+  const run = await runCli(['render', '--debug'], { cwd: dir })
+  t.equal(run.code, 2)
+  t.match(run.stderr, /\n\s+at .*:\d+:\d+/)
+})
+
+t.test('usage errors exit 2', async (t) => {
+  const dir = t.testdir({})
+  t.equal((await runCli(['render', '--bogus'], { cwd: dir })).code, 2)
+  t.equal((await runCli(['render', '-o', 'x', '--stdout'], { cwd: dir })).code, 2)
+  t.equal((await runCli([], { cwd: dir })).code, 2)
+  const help = await runCli(['--help'], { cwd: dir })
+  t.equal(help.code, 0)
+  t.match(help.stdout, /render/)
+})
+
+t.test('a built-in provider is explained', async (t) => {
+  const dir = t.testdir({ 'cluster.yml': 'network:\n  provider: calico\n' })
+  const run = await runCli(['render'], { cwd: dir })
+  t.equal(run.code, 2)
+  t.match(run.stderr, /calico.*built into Pharos/)
+  t.match(run.stderr, /init --provider/)
+})

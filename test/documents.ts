@@ -1,0 +1,78 @@
+import t from 'tap'
+import type { ManifestSource } from '../src/discover.js'
+import { checkDocuments, objectIdentity } from '../src/documents.js'
+import { ManifestError } from '../src/errors.js'
+
+const source = (name: string, engine: ManifestSource['engine'] = 'plain'): ManifestSource => ({
+  path: `/set/${name}`,
+  name,
+  outputName: name.replace(/\.(erb|liquid)$/, ''),
+  engine,
+  text: '',
+})
+
+const cm = (name: string, ns = 'kube-system') =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n`
+
+t.test('splits, drops empty and comment-only documents, keeps order and lines', async (t) => {
+  const text = `# header\n---\n${cm('a')}---\n# nothing here\n---\n\n---\n${cm('b')}`
+  const docs = checkDocuments([{ source: source('01.yml'), text }])
+  t.same(docs.map((d) => [d.object.metadata.name, d.documentIndex, d.line]), [
+    ['a', 0, 3],
+    ['b', 3, 13],
+  ])
+})
+
+t.test('expands kind: List with item lines', async (t) => {
+  const text = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: x}\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: y}\n'
+  const docs = checkDocuments([{ source: source('l.yml'), text }])
+  t.same(docs.map((d) => [d.object.kind, d.object.metadata.name, d.line]), [
+    ['ServiceAccount', 'x', 4],
+    ['ServiceAccount', 'y', 7],
+  ])
+  t.equal(docs[0]?.yaml.toString(), 'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: x }\n')
+})
+
+t.test('a YAML error in a plain file points at its line and column', async (t) => {
+  const text = `${cm('a')}data:\n  a: [1, 2\n`
+  const err = t.throws(() => checkDocuments([{ source: source('bad.yml'), text }])) as ManifestError
+  t.type(err, ManifestError)
+  t.match(err, { file: '/set/bad.yml', line: 8, message: /^invalid YAML/ })
+})
+
+t.test('a YAML error in template output names the template and the rendered line', async (t) => {
+  const text = `${cm('a')}data:\n  key: value: other\n`
+  const err = t.throws(() => checkDocuments([{ source: source('t.yml.erb', 'erb'), text }])) as ManifestError
+  t.match(err, { file: '/set/t.yml.erb', line: undefined, message: /invalid YAML.*\(line 7 of the rendered output\)/ })
+  t.match(err.frame, /> 7 \| {3}key: value: other/)
+})
+
+t.test('missing apiVersion, kind or metadata.name', async (t) => {
+  t.throws(() => checkDocuments([{ source: source('a.yml'), text: 'metadata:\n  name: x\n' }]), {
+    message: 'document has no apiVersion, kind',
+    line: 1,
+  })
+  t.throws(() => checkDocuments([{ source: source('a.yml'), text: `${cm('a')}---\napiVersion: v1\nkind: Secret\n` }]), {
+    message: 'document has no metadata.name',
+    line: 7,
+  })
+  t.throws(() => checkDocuments([{ source: source('a.yml'), text: '- 1\n- 2\n' }]), { message: /must be a mapping/ })
+})
+
+t.test('the same object twice names both places', async (t) => {
+  t.throws(
+    () => checkDocuments([
+      { source: source('01.yml'), text: cm('a') },
+      { source: source('02.yml'), text: `${cm('other')}---\n${cm('a')}` },
+    ]),
+    { message: 'ConfigMap kube-system/a is defined twice: here and in 01.yml:1', file: '/set/02.yml', line: 7 },
+  )
+  // Same name in another namespace or group is another object.
+  t.equal(checkDocuments([{ source: source('01.yml'), text: `${cm('a')}---\n${cm('a', 'default')}` }]).length, 2)
+})
+
+t.test('identity uses the API group, not the version', async (t) => {
+  const obj = (apiVersion: string) => ({ apiVersion, kind: 'DaemonSet', metadata: { name: 'x', namespace: 'n' } })
+  t.equal(objectIdentity(obj('apps/v1')), objectIdentity(obj('apps/v1beta2')))
+  t.not(objectIdentity(obj('apps/v1')), objectIdentity(obj('extensions/v1beta1')))
+})

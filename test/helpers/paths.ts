@@ -1,0 +1,16 @@
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const fixturesDir = join(repoRoot, 'test', 'fixtures')
+export const binDir = join(repoRoot, 'bin')
+/** Real-world CNI manifests, laid beside the clone (../shared/corpus). */
+export const corpusDir = join(repoRoot, '..', 'shared', 'corpus')
+
+/**
+ * Environment for spawning the built tool: bin/ first on PATH, and without tap's NODE_OPTIONS (its
+ * TypeScript loader hooks must not leak into the process under test).
+ */
+export function toolEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: `${binDir}:${process.env.PATH}`, NODE_OPTIONS: '', ...extra }
+}

@@ -1,0 +1,149 @@
+import t from 'tap'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { EnvironmentError, UsageError } from '../src/errors.js'
+import { defaultTemplatesDir, listProviders, scaffoldProvider } from '../src/scaffold.js'
+
+const templatesDir = defaultTemplatesDir()
+const flannelDir = join(templatesDir, 'flannel')
+
+const FLANNEL_FILES = [
+  'README.md',
+  'cluster.yml',
+  'manifests/00-namespace.yml',
+  'manifests/01-cluster-role.yml',
+  'manifests/02-cluster-role-binding.yml',
+  'manifests/03-service-account.yml',
+  'manifests/04-config-map.yml.liquid',
+  'manifests/05-daemon-set.yml.liquid',
+]
+
+t.test('the built-in template sets', async (t) => {
+  t.equal(templatesDir, join(import.meta.dirname, '..', 'templates'))
+  t.same(await listProviders(templatesDir), ['flannel'])
+})
+
+t.test('flannel into a new folder: the whole set, byte for byte, its cluster.yml pointing at manifests/', async (t) => {
+  const dir = join(t.testdir({}), 'nested', 'net')
+  const result = await scaffoldProvider({ provider: 'flannel', dir, templatesDir })
+  t.same(result, { dir, files: FLANNEL_FILES })
+  for (const file of FLANNEL_FILES) {
+    t.equal(await readFile(join(dir, file), 'utf8'), await readFile(join(flannelDir, file), 'utf8'), file)
+  }
+
+  t.same(parse(await readFile(join(dir, 'cluster.yml'), 'utf8')), {
+    network: {
+      provider: 'custom',
+      pod_network_cidr: '10.32.0.0/12',
+      service_cidr: '10.96.0.0/12',
+      custom: { manifest_path: './manifests', options: { backend: 'vxlan' } },
+    },
+  })
+})
+
+t.test('the flannel manifests: plain RBAC and namespace, Liquid where cluster.yml decides', async (t) => {
+  const manifests = join(flannelDir, 'manifests')
+  const kinds: string[] = []
+  for (const name of (await readdir(manifests)).sort()) {
+    if (name.endsWith('.yml')) kinds.push(parse(await readFile(join(manifests, name), 'utf8')).kind)
+  }
+  t.same(kinds, ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount'])
+  const configMap = await readFile(join(manifests, '04-config-map.yml.liquid'), 'utf8')
+  t.match(configMap, '"Network": "{{ pod_network_cidr }}"')
+  t.match(configMap, "{{ options.backend | default: 'vxlan' | to_json }}")
+  const daemonSet = await readFile(join(manifests, '05-daemon-set.yml.liquid'), 'utf8')
+  t.match(daemonSet, "options.image | default: 'ghcr.io/flannel-io/flannel:v0.28.9'")
+  t.match(daemonSet, "options.cni_plugin_image | default: 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3'")
+})
+
+t.test('an unknown provider lists the available ones', async (t) => {
+  const dir = t.testdir({})
+  await t.rejects(scaffoldProvider({ provider: 'weave', dir: join(dir, 'net'), templatesDir }), {
+    constructor: UsageError,
+    message: 'unknown provider "weave"; available: flannel',
+    hint: 'pass --provider with one of: flannel',
+  })
+  t.same(await readdir(dir), [], 'nothing written')
+})
+
+t.test('a non-empty folder is refused and left alone', async (t) => {
+  const dir = t.testdir({ 'notes.txt': 'mine\n' })
+  await t.rejects(scaffoldProvider({ provider: 'flannel', dir, templatesDir }), {
+    constructor: UsageError,
+    message: `${dir} is not empty`,
+    hint: 'choose an empty or new folder, or pass --force to write into it anyway ' +
+      '(files of the same name are overwritten, nothing is deleted)',
+  })
+  t.same(await readdir(dir), ['notes.txt'])
+})
+
+t.test('an existing empty folder is filled without --force', async (t) => {
+  const dir = t.testdir({})
+  t.same((await scaffoldProvider({ provider: 'flannel', dir, templatesDir })).files, FLANNEL_FILES)
+  t.equal(await readFile(join(dir, 'cluster.yml'), 'utf8'), await readFile(join(flannelDir, 'cluster.yml'), 'utf8'))
+})
+
+t.test('--force overwrites the set\'s own files and keeps the others', async (t) => {
+  const dir = t.testdir({
+    'cluster.yml': 'old\n',
+    'notes.txt': 'mine\n',
+    manifests: { '00-namespace.yml': 'old\n', '99-extra.yml': 'kind: Extra\n' },
+  })
+  const result = await scaffoldProvider({ provider: 'flannel', dir, templatesDir, force: true })
+  t.same(result.files, FLANNEL_FILES)
+  t.equal(await readFile(join(dir, 'cluster.yml'), 'utf8'), await readFile(join(flannelDir, 'cluster.yml'), 'utf8'))
+  t.equal(
+    await readFile(join(dir, 'manifests', '00-namespace.yml'), 'utf8'),
+    await readFile(join(flannelDir, 'manifests', '00-namespace.yml'), 'utf8'),
+  )
+  t.equal(await readFile(join(dir, 'notes.txt'), 'utf8'), 'mine\n')
+  t.equal(await readFile(join(dir, 'manifests', '99-extra.yml'), 'utf8'), 'kind: Extra\n')
+})
+
+t.test('--force still stops at a folder where the set has a file', async (t) => {
+  const dir = t.testdir({ 'cluster.yml': { 'x.txt': '' } })
+  await t.rejects(scaffoldProvider({ provider: 'flannel', dir, templatesDir, force: true }), {
+    constructor: UsageError,
+    message: `cannot write ${join(dir, 'cluster.yml')}: a file or folder is in the way (EISDIR)`,
+  })
+})
+
+t.test('a file where the folder should be is refused', async (t) => {
+  const dir = join(t.testdir({ taken: 'x' }), 'taken')
+  await t.rejects(scaffoldProvider({ provider: 'flannel', dir, templatesDir }), {
+    constructor: UsageError,
+    message: `${dir} exists and is not a folder`,
+  })
+})
+
+t.test('a set is a folder with a cluster.yml; files are sorted and written with LF endings', async (t) => {
+  const root = t.testdir({
+    templates: {
+      zeta: { 'cluster.yml': 'a: 1\r\nb: 2\r\n', manifests: { 'b.yml': 'kind: B\n', 'a.yml.liquid': 'kind: A\r\n' } },
+      alpha: { 'cluster.yml': '' },
+      '.hidden': { 'cluster.yml': '' },
+      'no-marker': { 'a.yml': '' },
+      'stray.txt': '',
+    },
+  })
+  const templates = join(root, 'templates')
+  t.same(await listProviders(templates), ['alpha', 'zeta'])
+  await t.rejects(scaffoldProvider({ provider: 'no-marker', dir: join(root, 'out'), templatesDir: templates }), {
+    message: 'unknown provider "no-marker"; available: alpha, zeta',
+  })
+  const dir = join(root, 'out')
+  const result = await scaffoldProvider({ provider: 'zeta', dir, templatesDir: templates })
+  t.same(result.files, ['cluster.yml', 'manifests/a.yml.liquid', 'manifests/b.yml'])
+  t.equal(await readFile(join(dir, 'cluster.yml'), 'utf8'), 'a: 1\nb: 2\n')
+  t.equal(await readFile(join(dir, 'manifests', 'a.yml.liquid'), 'utf8'), 'kind: A\n')
+})
+
+t.test('a missing templates folder is an installation problem', async (t) => {
+  const missing = join(t.testdir({}), 'templates')
+  await t.rejects(listProviders(missing), {
+    constructor: EnvironmentError,
+    message: `cannot read the template sets in ${missing}: ENOENT`,
+    hint: 'the installation of kubectl-pharos-net is incomplete; reinstall it',
+  })
+})
