@@ -1,6 +1,7 @@
 /**
- * The ERB subset (design §5): Pharos' `*.yml.erb` manifests render as Ruby's
- * `ERB.new(src, trim_mode: '-')` renders them, without running Ruby. The template is split into text and
+ * The ERB subset (design §5): Pharos' `*.yml.erb` manifests render as Ruby's ERB rendered them in Pharos,
+ * without running Ruby. Pharos passed trim mode `%<>-`, which Ruby reads as `<>` (a line that starts with
+ * `<%` loses the newline after its `%>`); `<%-` and `-%>` (design §5) work on top of that. The template is split into text and
  * tags, control tags are nested into a tree, and expressions are parsed once, here; `render` only walks
  * the tree. Lexing, parsing and evaluation live in `./erb/`.
  */
@@ -42,7 +43,7 @@ export function compileErb(source: string, file: string): ErbTemplate {
   }
 }
 
-/** Text and tags, with trim mode `-` applied to the text, as Ruby's ERB::Compiler::ExplicitScanner does. */
+/** Text and tags, with trim modes `<>` and `-` applied to the text, as Ruby's ERB scanners do. */
 function scan(source: TemplateSource): (string | Tag)[] {
   const { text } = source
   const pieces: (string | Tag)[] = []
@@ -94,7 +95,11 @@ function findClose(text: string, from: number): { codeEnd: number; after: number
       const newline = text.startsWith('\r\n', after) ? 2 : text[after] === '\n' ? 1 : 0
       return { codeEnd: i, after: after + newline }
     } else if (text.startsWith('%>', i)) {
-      return { codeEnd: i, after: i + 2 }
+      // Pharos' trim mode `%<>-` is `<>` to Ruby: on a line that starts with `<%`, `%>` eats the newline.
+      const lineStart = text.lastIndexOf('\n', i - 1) + 1
+      const eatsNewline = text.startsWith('<%', lineStart)
+      const newline = !eatsNewline ? 0 : text.startsWith('\r\n', i + 2) ? 2 : text[i + 2] === '\n' ? 1 : 0
+      return { codeEnd: i, after: i + 2 + newline }
     }
   }
   return undefined

@@ -109,13 +109,22 @@ t.test('each over arrays and hashes', async (t) => {
 t.test("trim mode '-' as Ruby's ERB (outputs recorded from Ruby 3.1)", async (t) => {
   const xs = ['a', 'b']
   t.equal(render('<% xs.each do |x| -%>\n  - <%= x %>\n<% end -%>\n', { xs }), '  - a\n  - b\n')
-  t.equal(render('<% xs.each do |x| %>\n  - <%= x %>\n<% end %>\n', { xs }), '\n  - a\n\n  - b\n\n')
   t.equal(render('  <%- xs.each do |x| -%>\n  - <%= x %>\n  <%- end -%>\ntail\n', { xs }), '  - a\n  - b\ntail\n')
   t.equal(render('a  <%- if true -%>  b\n<%- if true -%>\r\nc\n\t <%- end %>\nd<% end %>'), 'a    b\nc\n\nd')
   t.equal(render('<%= 1 %>  <%- if true -%>\n  <%- end -%>x'), '1x', 'blanks right after a tag count as a line start')
   t.equal(render('x  <%- if true -%>z<%- end -%>'), 'x  z')
   t.equal(render('<%%  <%- if true %>Y<% end %>x|<%# c %>\t<%- if true -%>\n  Z\n <%- end -%>\n\n'), '<%Yx|  Z\n\n')
   t.equal(render('<%= 1 -%>\n2 <%= 3 -%> 4'), '12 3 4', '`-%>` eats a newline only')
+})
+
+t.test("Pharos' trim mode `%<>-`, which Ruby reads as `<>` (outputs recorded from Ruby 3.1)", async (t) => {
+  const xs = ['a', 'b']
+  t.equal(render('<% xs.each do |x| %>\n  - <%= x %>\n<% end %>\n', { xs }), '  - a\n  - b\n', 'tag lines leave no blank lines')
+  t.equal(
+    render('<%= xs.first %>\n<% if true %>  y\n<% end %>\n  <% if true %>\nz\n<% end %>\n', { xs }),
+    'a  y\n  \nz\n',
+    'only lines that start with <% lose their newline',
+  )
 })
 
 t.test('comments and literal tags', async (t) => {
