@@ -1,9 +1,11 @@
 /**
- * The ERB subset (design §5): Pharos' `*.yml.erb` manifests render as Ruby's ERB rendered them in Pharos,
- * without running Ruby. Pharos passed trim mode `%<>-`, which Ruby reads as `<>` (a line that starts with
- * `<%` loses the newline after its `%>`); `<%-` and `-%>` (design §5) work on top of that. The template is split into text and
- * tags, control tags are nested into a tree, and expressions are parsed once, here; `render` only walks
- * the tree. Lexing, parsing and evaluation live in `./erb/`.
+ * The ERB subset (design §5): Pharos' `*.yml.erb` manifests render as Pharos rendered them, without running
+ * Ruby. Pharos called `ERB.new(content, nil, '%<>-')`, which Ruby (2.4/2.5, which Pharos ran on, and 3.x
+ * alike) reads as percent lines plus trim mode `-`: its `prepare_trim_mode` checks `-` before `<>`. So we
+ * trim as `-` does (`<%-`, `-%>`; a plain `<% %>` line keeps its newline). Percent lines are left out: a line
+ * starting with `%` is a YAML directive, and stays text. The template is split into text and tags, control
+ * tags are nested into a tree, and expressions are parsed once, here; `render` only walks the tree. Lexing,
+ * parsing and evaluation live in `./erb/`.
  */
 import { describeKind, evaluate, hashEntries, isTruthy, kindOf, toS, type Scope } from './erb/evaluate.js'
 import { parseOutput, parseStatement, TemplateSource, type Expr } from './erb/parse.js'
@@ -43,7 +45,7 @@ export function compileErb(source: string, file: string): ErbTemplate {
   }
 }
 
-/** Text and tags, with trim modes `<>` and `-` applied to the text, as Ruby's ERB scanners do. */
+/** Text and tags, with trim mode `-` applied to the text, as Ruby's ERB::Compiler::ExplicitScanner does. */
 function scan(source: TemplateSource): (string | Tag)[] {
   const { text } = source
   const pieces: (string | Tag)[] = []
@@ -95,11 +97,7 @@ function findClose(text: string, from: number): { codeEnd: number; after: number
       const newline = text.startsWith('\r\n', after) ? 2 : text[after] === '\n' ? 1 : 0
       return { codeEnd: i, after: after + newline }
     } else if (text.startsWith('%>', i)) {
-      // Pharos' trim mode `%<>-` is `<>` to Ruby: on a line that starts with `<%`, `%>` eats the newline.
-      const lineStart = text.lastIndexOf('\n', i - 1) + 1
-      const eatsNewline = text.startsWith('<%', lineStart)
-      const newline = !eatsNewline ? 0 : text.startsWith('\r\n', i + 2) ? 2 : text[i + 2] === '\n' ? 1 : 0
-      return { codeEnd: i, after: i + 2 + newline }
+      return { codeEnd: i, after: i + 2 }
     }
   }
   return undefined

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { codeFrame, TemplateError } from '../../src/errors.js'
@@ -117,14 +117,20 @@ t.test("trim mode '-' as Ruby's ERB (outputs recorded from Ruby 3.1)", async (t)
   t.equal(render('<%= 1 -%>\n2 <%= 3 -%> 4'), '12 3 4', '`-%>` eats a newline only')
 })
 
-t.test("Pharos' trim mode `%<>-`, which Ruby reads as `<>` (outputs recorded from Ruby 3.1)", async (t) => {
+t.test("trims as Pharos' ERB.new(source, nil, '%<>-') did (outputs recorded from Ruby by record.rb)", async (t) => {
+  const dir = join(fixturesDir, 'erb-trim')
+  const context = JSON.parse(await readFile(join(dir, 'context.json'), 'utf8')) as Record<string, unknown>
+  const templates = (await readdir(dir)).filter((name) => name.endsWith('.yml.erb')).sort()
+  t.same(templates, ['column-one.yml.erb', 'dash.yml.erb', 'indented.yml.erb', 'same-line.yml.erb'])
+  for (const name of templates) {
+    const expected = await readFile(join(dir, name.slice(0, -'.erb'.length)), 'utf8')
+    t.equal(compileErb(await readFile(join(dir, name), 'utf8'), name).render(context), expected, name)
+  }
   const xs = ['a', 'b']
-  t.equal(render('<% xs.each do |x| %>\n  - <%= x %>\n<% end %>\n', { xs }), '  - a\n  - b\n', 'tag lines leave no blank lines')
-  t.equal(
-    render('<%= xs.first %>\n<% if true %>  y\n<% end %>\n  <% if true %>\nz\n<% end %>\n', { xs }),
-    'a  y\n  \nz\n',
-    'only lines that start with <% lose their newline',
-  )
+  t.equal(render('<% xs.each do |x| %>\n  - <%= x %>\n<% end %>\n', { xs }), '\n  - a\n\n  - b\n\n',
+    'a tag alone on its line keeps its newline: `-` wins over `<>` in Ruby')
+  t.equal(render('%YAML 1.2\n% if true\n<%= 1 %>\n% end\n'), '%YAML 1.2\n% if true\n1\n% end\n',
+    'lines starting with % stay text')
 })
 
 t.test('comments and literal tags', async (t) => {
