@@ -50,7 +50,12 @@ function outputNameOf(name: string, engine: TemplateEngine): string {
 /** The output folder's own file: a source that would overwrite it is refused. */
 export const KUSTOMIZATION_FILE = 'kustomization.yaml'
 
-export async function discoverManifests(manifestPath: string): Promise<DiscoveredManifests> {
+export interface DiscoverOptions {
+  /** File names to pass over, as if they were not manifests (a rendered folder's kustomization.yaml). */
+  ignore?: readonly string[]
+}
+
+export async function discoverManifests(manifestPath: string, options: DiscoverOptions = {}): Promise<DiscoveredManifests> {
   const info = await stat(manifestPath).catch((cause: unknown) => {
     throw new ConfigError(`manifest path does not exist: ${manifestPath}`, {
       cause,
@@ -74,7 +79,7 @@ export async function discoverManifests(manifestPath: string): Promise<Discovere
   const sources: ManifestSource[] = []
   const ignored: string[] = []
   for (const name of names) {
-    const engine = manifestEngine(name)
+    const engine = options.ignore?.includes(name) ? undefined : manifestEngine(name)
     if (!engine || !(await stat(join(root, name))).isFile()) {
       if (!name.startsWith('.')) ignored.push(name)
       continue

@@ -28,6 +28,8 @@ export interface ManifestDocument {
   object: ManifestObject
   /** The parsed node, kept so that output keeps comments and scalar styles. */
   yaml: Document
+  /** Offsets where each line of the rendered text starts, to turn node ranges into lines. */
+  lineStarts: number[]
 }
 
 /** What identifies an object in a cluster; two documents with the same identity clash. */
@@ -71,6 +73,7 @@ function parseManifest({ source, text }: RenderedManifest): ManifestDocument[] {
     return []
   }
   const place = (offset: number) => lineCounter.linePos(offset)
+  const { lineStarts } = lineCounter
   const documents: ManifestDocument[] = []
   parsed.forEach((doc, documentIndex) => {
     const error = doc.errors[0]
@@ -88,11 +91,11 @@ function parseManifest({ source, text }: RenderedManifest): ManifestDocument[] {
       itemNodes.forEach((node) => {
         const at = place(node.range?.[0] ?? 0)
         const item = requireObjectFields(source, text, at.line, node.toJSON() as Record<string, unknown>)
-        documents.push({ source, documentIndex, line: at.line, object: item, yaml: documentOf(node) })
+        documents.push({ source, documentIndex, line: at.line, object: item, yaml: documentOf(node), lineStarts })
       })
       return
     }
-    documents.push({ source, documentIndex, line: start.line, object, yaml: documentOf(doc.contents, doc) })
+    documents.push({ source, documentIndex, line: start.line, object, yaml: documentOf(doc.contents, doc), lineStarts })
   })
   return documents
 }

@@ -1,11 +1,17 @@
 /**
  * The render half of the pipeline, shared by every command that needs the manifest set:
- * cluster.yml → sources → rendered text → checked documents.
+ * cluster.yml → sources → rendered text → checked documents → removed APIs upgraded or reported.
  */
 import { loadClusterConfig, type LoadedClusterConfig } from './config.js'
-import { discoverManifests, type DiscoveredManifests } from './discover.js'
+import { discoverManifests, KUSTOMIZATION_FILE, type DiscoveredManifests, type ManifestSource } from './discover.js'
 import { checkDocuments, type ManifestDocument } from './documents.js'
-import { ConfigError, type Diagnostic } from './errors.js'
+import { ConfigError, UsageError, type Diagnostic } from './errors.js'
+import {
+  findRemovedApis,
+  upgradeRemovedApis,
+  type ApiUpgrade,
+  type RemovedApiFinding,
+} from './removed-apis.js'
 import { buildTemplateContext } from './render/context.js'
 import { renderTemplates } from './render/index.js'
 
@@ -14,12 +20,22 @@ export interface RenderOptions {
   configFile?: string
   cwd: string
   env: Record<string, string | undefined>
+  /** Rewrite removed APIs that have a mechanical replacement. */
+  upgradeApis?: boolean
+  /** Leave out objects whose API was removed without a replacement (PodSecurityPolicy). */
+  dropRemoved?: boolean
+  /** Removed APIs are reported against this version (x.y.z or master). */
+  kubernetesVersion?: string
 }
 
 export interface RenderedSet {
   config: LoadedClusterConfig
   discovered: DiscoveredManifests
   documents: ManifestDocument[]
+  /** Removed APIs still in `documents`, against `kubernetesVersion`. */
+  removedApis: RemovedApiFinding[]
+  upgrades: ApiUpgrade[]
+  dropped: RemovedApiFinding[]
   warnings: Diagnostic[]
 }
 
@@ -35,6 +51,57 @@ export async function renderManifestSet(options: RenderOptions): Promise<Rendere
   }
   const discovered = await discoverManifests(config.manifestPath)
   const rendered = await renderTemplates(discovered, buildTemplateContext(config))
-  const documents = checkDocuments(rendered)
-  return { config, discovered, documents, warnings: [...config.warnings] }
+  const set = applyApiOptions(checkDocuments(rendered), options)
+  return { config, discovered, ...set, warnings: [...config.warnings, ...set.removedApis.map(removedApiWarning)] }
+}
+
+/** --upgrade-apis and --drop-removed, then what is left to report. */
+export function applyApiOptions(
+  checked: ManifestDocument[],
+  options: Pick<RenderOptions, 'upgradeApis' | 'dropRemoved' | 'kubernetesVersion'>,
+): Pick<RenderedSet, 'documents' | 'removedApis' | 'upgrades' | 'dropped'> {
+  let documents = checked
+  let upgrades: ApiUpgrade[] = []
+  let dropped: RemovedApiFinding[] = []
+  if (options.upgradeApis) {
+    ;({ documents, upgrades, dropped } = upgradeRemovedApis(checked, { dropRemoved: options.dropRemoved ?? false }))
+  } else if (options.dropRemoved) {
+    dropped = findRemovedApis(checked, 'master').filter((f) => f.replacement === undefined)
+    const gone = new Set(dropped.map((f) => `${f.file}\0${f.documentIndex}\0${f.line}`))
+    documents = checked.filter((d) => !gone.has(`${d.source.path}\0${d.documentIndex}\0${d.line}`))
+  }
+  const removedApis = findRemovedApis(documents, options.kubernetesVersion ?? 'master')
+  return { documents, removedApis, upgrades, dropped }
+}
+
+function removedApiWarning(finding: RemovedApiFinding): Diagnostic {
+  return { severity: 'warning', file: finding.file, line: finding.line, message: finding.message, hint: finding.hint }
+}
+
+/**
+ * Manifests that are already rendered: a folder (a `render -o` output, its kustomization.yaml passed over)
+ * or a file. Templates there are refused: they need the cluster.yml to render.
+ */
+export async function readRenderedManifests(path: string): Promise<ManifestDocument[]> {
+  const discovered = await discoverManifests(path, { ignore: [KUSTOMIZATION_FILE, 'kustomization.yml', 'Kustomization'] })
+  const template = discovered.sources.find((s) => s.engine !== 'plain')
+  if (template) {
+    throw new UsageError(`${template.name} is a template`, {
+      file: template.path,
+      hint: 'validate the manifest set with -c cluster.yml, which renders its templates first',
+    })
+  }
+  return checkDocuments(discovered.sources.map((source) => ({ source, text: source.text })))
+}
+
+/** Manifests read from a stream (stdin): one pseudo-file named `name`. */
+export function readManifestStream(text: string, name: string): ManifestDocument[] {
+  const source: ManifestSource = { path: name, name, outputName: name, engine: 'plain', text: text.replace(/\r\n?/g, '\n') }
+  return checkDocuments([{ source, text: source.text }])
+}
+
+/** The CustomResourceDefinitions in a folder or file of plain manifests. */
+export async function readCrds(path: string): Promise<ManifestDocument['object'][]> {
+  const documents = await readRenderedManifests(path)
+  return documents.map((d) => d.object).filter((o) => o.kind === 'CustomResourceDefinition')
 }

@@ -6,6 +6,9 @@ import yargs from 'yargs'
 import { PharosError, InputErrors, type ExitCode } from '../errors.js'
 import { renderCommand } from './commands/render.js'
 import { initCommand } from './commands/init.js'
+import { validateCommand } from './commands/validate.js'
+import { schemasCommand } from './commands/schemas.js'
+import { applyCommand, diffCommand } from './commands/apply.js'
 import type { CliIO } from './io.js'
 import { formatDiagnostic } from './report.js'
 
@@ -30,6 +33,10 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces and ignored files' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
     .command(renderCommand(io, done))
+    .command(validateCommand(io, done))
+    .command(schemasCommand(io, done))
+    .command(diffCommand(io, done))
+    .command(applyCommand(io, done))
     .command(initCommand(io, done))
     .demandCommand(1, 'choose a command')
     .recommendCommands()

@@ -1,11 +1,19 @@
-/** Turns diagnostics into the one text format users see: `path:line:col: severity: message`. */
+/**
+ * Everything the CLI prints about results: diagnostics as `path:line:col: severity: message`, render
+ * notes, and validation reports as text, JSON or JUnit.
+ */
 import { isAbsolute, relative } from 'node:path'
 import type { Diagnostic } from '../errors.js'
+import type { RenderedSet } from '../pipeline.js'
+import type { ResourceResult, ValidationReport } from '../validate.js'
+import type { CliIO, GlobalArgs } from './io.js'
 
 export function displayPath(file: string, cwd: string): string {
   if (!isAbsolute(file)) return file
   const rel = relative(cwd, file)
-  return rel === '' ? '.' : rel.startsWith('..') && rel.split('/').filter((p) => p === '..').length > 2 ? file : rel
+  if (rel === '') return '.'
+  // Far away, the absolute path reads better than a ladder of ../
+  return rel.split('/').filter((part) => part === '..').length > 2 ? file : rel
 }
 
 export function formatDiagnostic(d: Diagnostic, cwd: string): string {
@@ -17,5 +25,99 @@ export function formatDiagnostic(d: Diagnostic, cwd: string): string {
   const lines = [`${place}${d.severity}: ${d.message}`]
   if (d.frame) lines.push(d.frame)
   if (d.hint) lines.push(`  hint: ${d.hint}`)
+  return lines.join('\n') + '\n'
+}
+
+/** Warnings, API upgrades and dropped objects of a render, on stderr. */
+export function reportRenderNotes(set: RenderedSet, args: GlobalArgs, io: CliIO): void {
+  const note = (d: Diagnostic) => io.stderr.write(formatDiagnostic(d, io.cwd))
+  if (args.debug) {
+    for (const name of set.discovered.ignored) note({ severity: 'note', message: `ignored ${name}: not a manifest` })
+  }
+  if (args.quiet) return
+  for (const w of set.warnings) note(w)
+  for (const u of set.upgrades) {
+    note({ severity: 'note', file: u.file, line: u.line, message: `${u.kind} ${u.name}: ${u.from} → ${u.to}${u.changes.length ? `; ${u.changes.join('; ')}` : ''}` })
+  }
+  for (const d of set.dropped) {
+    note({ severity: 'note', file: d.file, line: d.line, message: `left out ${d.kind} ${d.name}: ${d.apiVersion} was removed in Kubernetes ${d.removedIn} without a replacement` })
+  }
+}
+
+function resourceLabel(r: ResourceResult): string {
+  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`
+}
+
+/** Readable: one line per problem, in file order, clickable `path:line`, then a summary. */
+export function formatValidationText(report: ValidationReport, cwd: string): string {
+  const out: string[] = []
+  for (const r of report.resources) {
+    if (r.status === 'valid') continue
+    const severity = r.status === 'skipped' ? 'note' : 'error'
+    for (const e of r.status === 'skipped' ? [{ path: '', message: 'skipped', line: r.line }] : r.errors) {
+      const line = e.line ?? r.line
+      const where = r.rendered ? `${displayPath(r.file, cwd)}: ` : `${displayPath(r.file, cwd)}:${line}: `
+      const field = e.path ? `${e.path}: ` : ''
+      const renderedNote = r.rendered ? ` (line ${line} of the rendered output)` : ''
+      out.push(`${where}${severity}: ${resourceLabel(r)}: ${field}${e.message}${renderedNote}`)
+    }
+    if (r.hint) out.push(`  hint: ${r.hint}`)
+  }
+  const s = report.summary
+  out.push(
+    `${s.resources} resources: ${s.valid} valid, ${s.invalid} invalid, ${s.errors} errors, ${s.skipped} skipped, ` +
+      `${s.removedApis} removed APIs (Kubernetes ${report.kubernetesVersion})`,
+  )
+  return out.join('\n') + '\n'
+}
+
+/** Stable shape, documented in the README: paths relative to where the user stands. */
+export function formatValidationJson(report: ValidationReport, cwd: string): string {
+  const resources = report.resources.map((r) => ({
+    file: displayPath(r.file, cwd),
+    rendered: r.rendered,
+    document: r.documentIndex,
+    line: r.line,
+    apiVersion: r.apiVersion,
+    kind: r.kind,
+    namespace: r.namespace ?? null,
+    name: r.name,
+    status: r.status,
+    errors: r.errors.map((e) => ({ path: e.path, message: e.message, line: e.line ?? r.line })),
+    removedApi: r.removedApi ? { removedIn: r.removedApi.removedIn, replacement: r.removedApi.replacement ?? null } : null,
+    hint: r.hint ?? null,
+  }))
+  return `${JSON.stringify({ kubernetesVersion: report.kubernetesVersion, summary: report.summary, resources }, null, 2)}\n`
+}
+
+const xml = (text: string) =>
+  text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string)
+
+/** JUnit XML: a suite per source file, a case per resource, for CI dashboards. */
+export function formatValidationJunit(report: ValidationReport, cwd: string): string {
+  const suites = new Map<string, ResourceResult[]>()
+  for (const r of report.resources) suites.set(r.file, [...(suites.get(r.file) ?? []), r])
+  const count = (rs: ResourceResult[], ...statuses: string[]) => rs.filter((r) => statuses.includes(r.status)).length
+  const all = report.resources
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="kubectl-pharos-net validate" tests="${all.length}" failures="${count(all, 'invalid', 'removed-api')}" errors="${count(all, 'error')}" skipped="${count(all, 'skipped')}">`,
+  ]
+  for (const [file, rs] of suites) {
+    const name = xml(displayPath(file, cwd))
+    lines.push(
+      `  <testsuite name="${name}" tests="${rs.length}" failures="${count(rs, 'invalid', 'removed-api')}" errors="${count(rs, 'error')}" skipped="${count(rs, 'skipped')}">`,
+    )
+    for (const r of rs) {
+      const open = `    <testcase classname="${name}" name="${xml(`${resourceLabel(r)} (${r.apiVersion})`)}"`
+      const detail = xml(r.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('\n'))
+      const tag = r.status === 'invalid' || r.status === 'removed-api' ? 'failure' : r.status === 'error' ? 'error' : undefined
+      if (tag) lines.push(`${open}>`, `      <${tag} message="${xml(r.errors[0]?.message ?? r.status)}" type="${r.status}">${detail}</${tag}>`, '    </testcase>')
+      else if (r.status === 'skipped') lines.push(`${open}>`, '      <skipped/>', '    </testcase>')
+      else lines.push(`${open}/>`)
+    }
+    lines.push('  </testsuite>')
+  }
+  lines.push('</testsuites>')
   return lines.join('\n') + '\n'
 }

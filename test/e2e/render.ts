@@ -3,15 +3,14 @@
  * by the real `kubectl kustomize`.
  */
 import t from 'tap'
-import { execa } from 'execa'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { compareWithGolden } from '../helpers/golden.js'
-import { binDir, corpusDir, fixturesDir, repoRoot, toolEnv } from '../helpers/paths.js'
+import { binDir, corpusDir, fixturesDir } from '../helpers/paths.js'
+import { kubectl as run } from '../helpers/tool.js'
 
-const env = toolEnv()
-const kubectl = (args: string[], cwd = repoRoot) => execa('env', ['-u', 'NODE_OPTIONS', 'kubectl', ...args], { cwd, env, reject: false })
+const kubectl = (args: string[], cwd?: string) => run(args, { cwd })
 
 /** Objects in a YAML stream, `kind: List` counted by its items, as kustomize does. */
 function objectsIn(text: string): Array<Record<string, any>> {

@@ -1,0 +1,110 @@
+import { join, resolve } from 'node:path'
+import type { Argv, CommandModule } from 'yargs'
+import { formatRef, type DryRun } from '../../cluster.js'
+import { applyManifests, diffManifests } from '../../deploy.js'
+import { UsageError } from '../../errors.js'
+import { renderManifestSet } from '../../pipeline.js'
+import type { CliIO, GlobalArgs } from '../io.js'
+import type { CommandResult } from '../main.js'
+import { kubectlTarget, renderOptionsFrom, withClusterOptions, withRenderOptions, type ClusterArgs, type RenderArgs } from '../options.js'
+import { formatValidationText, reportRenderNotes } from '../report.js'
+
+interface DeployArgs extends RenderArgs, ClusterArgs {}
+
+interface ApplyArgs extends DeployArgs {
+  'dry-run': DryRun
+  prune: boolean
+  'allow-empty': boolean
+  wait: boolean
+  timeout: string
+  'schema-location': string[]
+  kubeconform: string
+}
+
+/** Where schemas generated from clusters are kept between runs. */
+function cacheDir(io: CliIO): string {
+  const base = io.env.XDG_CACHE_HOME || join(io.env.HOME || io.cwd, '.cache')
+  return join(base, 'kubectl-pharos-net')
+}
+
+/** `90s`, `5m`, `1h` or plain seconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(s|m|h)?$/.exec(text.trim())
+  if (!match) throw new UsageError(`--timeout ${text} is not a duration`, { hint: 'write it as 90s, 5m or 1h' })
+  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h']
+}
+
+const warn = (io: CliIO, args: GlobalArgs, messages: string[]) => {
+  if (!args.quiet) for (const m of messages) io.stderr.write(`warning: ${m}\n`)
+}
+
+async function renderForCluster(args: DeployArgs, io: CliIO) {
+  const set = await renderManifestSet(renderOptionsFrom(args, io))
+  // Removed APIs are checked against the server's version during validation, not as render warnings.
+  reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
+  return set
+}
+
+export function applyCommand(io: CliIO, done: (result: CommandResult) => void): CommandModule<GlobalArgs, ApplyArgs> {
+  return {
+    command: 'apply',
+    describe: 'Validate, then apply the rendered set server-side and prune what left it',
+    builder: (yargs: Argv<GlobalArgs>) =>
+      withClusterOptions(withRenderOptions(yargs))
+        .option('dry-run', { choices: ['none', 'client', 'server'] as const, default: 'none' as const })
+        .option('prune', { type: 'boolean', default: true, describe: 'delete labelled objects that left the set (--no-prune to keep them)' })
+        .option('allow-empty', { type: 'boolean', default: false, describe: 'prune even when the rendered set is empty' })
+        .option('wait', { type: 'boolean', default: false, describe: 'wait for DaemonSet and Deployment rollouts' })
+        .option('timeout', { type: 'string', default: '5m', describe: 'how long --wait waits' })
+        .option('schema-location', { type: 'string', array: true, default: [] as string[], describe: 'validate with these schemas instead of the cluster\'s own' })
+        .option('kubeconform', { type: 'string', default: 'kubeconform', describe: 'the kubeconform binary' })
+        .example('$0 apply -c cluster.yml --wait', ''),
+    handler: (args) =>
+      done(async () => {
+        const waitSeconds = args.wait ? parseDuration(args.timeout) : undefined
+        const set = await renderForCluster(args, io)
+        const result = await applyManifests({
+          target: kubectlTarget(args, io),
+          documents: set.documents,
+          schemaLocations: args['schema-location'].map((l) => resolve(io.cwd, l)),
+          kubeconform: args.kubeconform,
+          cacheDir: cacheDir(io),
+          dryRun: args['dry-run'],
+          prune: args.prune,
+          allowEmpty: args['allow-empty'],
+          waitSeconds,
+        })
+        warn(io, args, result.warnings)
+        if (!result.applied) {
+          io.stdout.write(formatValidationText(result.validation, io.cwd))
+          io.stderr.write('error: validation failed; nothing was applied\n')
+          return 1
+        }
+        io.stdout.write(result.output)
+        const notReady = result.rollouts.filter((r) => !r.ready)
+        for (const r of notReady) io.stderr.write(`error: ${formatRef(r.ref)} is not ready: ${r.message}\n`)
+        if (notReady.length > 0) {
+          io.stderr.write(`  hint: check its pods (kubectl describe, kubectl logs); --timeout gives it longer\n`)
+          return 1
+        }
+        return 0
+      }),
+  }
+}
+
+export function diffCommand(io: CliIO, done: (result: CommandResult) => void): CommandModule<GlobalArgs, DeployArgs> {
+  return {
+    command: 'diff',
+    describe: 'Show what apply would change in the cluster (exit 0 none, 1 differences)',
+    builder: (yargs: Argv<GlobalArgs>) => withClusterOptions(withRenderOptions(yargs)),
+    handler: (args) =>
+      done(async () => {
+        const set = await renderForCluster(args, io)
+        const result = await diffManifests({ target: kubectlTarget(args, io), documents: set.documents })
+        warn(io, args, result.warnings)
+        io.stdout.write(result.diff)
+        for (const ref of result.wouldPrune) io.stdout.write(`prune: ${formatRef(ref)} (${ref.apiVersion}) would be deleted\n`)
+        return result.changed ? 1 : 0
+      }),
+  }
+}

@@ -1,0 +1,76 @@
+import { resolve } from 'node:path'
+import type { Argv, CommandModule } from 'yargs'
+import { UsageError } from '../../errors.js'
+import { applyApiOptions, readManifestStream, readRenderedManifests, renderManifestSet } from '../../pipeline.js'
+import { hasFindings, resolveKubernetesVersion, validateManifests } from '../../validate.js'
+import type { CliIO, GlobalArgs } from '../io.js'
+import type { CommandResult } from '../main.js'
+import { renderOptionsFrom, withRenderOptions, type RenderArgs } from '../options.js'
+import { formatValidationJson, formatValidationJunit, formatValidationText, reportRenderNotes } from '../report.js'
+
+export type OutputFormat = 'text' | 'json' | 'junit'
+
+interface ValidateArgs extends RenderArgs {
+  path?: string
+  'schema-location': string[]
+  output: OutputFormat
+  kubeconform: string
+}
+
+export function validateCommand(io: CliIO, done: (result: CommandResult) => void): CommandModule<GlobalArgs, ValidateArgs> {
+  return {
+    command: 'validate [path]',
+    describe: 'Validate manifests with kubeconform: a rendered folder, a file, - for stdin, or -c cluster.yml',
+    builder: (yargs: Argv<GlobalArgs>) =>
+      withRenderOptions(yargs)
+        .positional('path', { type: 'string', describe: 'rendered folder or file, or - for stdin (default: render -c)' })
+        .option('schema-location', {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'kubeconform schema location (a folder from `schemas`, or a URL template); repeatable',
+        })
+        .option('output', { alias: 'o', choices: ['text', 'json', 'junit'] as const, default: 'text' as const })
+        .option('kubeconform', { type: 'string', default: 'kubeconform', describe: 'the kubeconform binary' })
+        .conflicts('path', 'config')
+        .example('$0 validate -c cluster.yml --schema-location ./schemas', 'render, then validate offline')
+        .example('$0 render | $0 validate - -o junit', 'validate a stream'),
+    handler: (args) =>
+      done(async () => {
+        const locations = args['schema-location'].map((l) => (/^[a-z]+:\/\//.test(l) || l === 'default' ? l : resolve(io.cwd, l)))
+        const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
+        const { documents, removedApis } = await collectDocuments(args, io, version)
+        const report = await validateManifests({
+          documents,
+          removedApis,
+          kubernetesVersion: version,
+          schemaLocations: locations,
+          kubeconform: args.kubeconform,
+        })
+        const format = { text: formatValidationText, json: formatValidationJson, junit: formatValidationJunit }[args.output]
+        io.stdout.write(format(report, io.cwd))
+        return hasFindings(report) ? 1 : 0
+      }),
+  }
+}
+
+async function collectDocuments(args: ValidateArgs, io: CliIO, version: string) {
+  if (args.path === undefined) {
+    const set = await renderManifestSet(renderOptionsFrom(args, io, version))
+    // Removed APIs are findings here, not warnings: keep stderr for the rest.
+    reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
+    return set
+  }
+  // yargs-parser reads a lone `-` as a flag without a name and leaves an empty string.
+  if (args.path === '-' || args.path === '') {
+    if (!io.stdin) throw new UsageError('no standard input to read', { hint: 'pipe manifests in, or pass a PATH' })
+    let text = ''
+    for await (const chunk of io.stdin) text += chunk.toString()
+    return applyApiOptions(readManifestStream(text, '<stdin>'), { ...optionsOf(args), kubernetesVersion: version })
+  }
+  return applyApiOptions(await readRenderedManifests(resolve(io.cwd, args.path)), { ...optionsOf(args), kubernetesVersion: version })
+}
+
+function optionsOf(args: ValidateArgs) {
+  return { upgradeApis: args['upgrade-apis'], dropRemoved: args['drop-removed'] }
+}

@@ -1,0 +1,67 @@
+/** Flags shared by every command that renders the manifest set. */
+import { resolve } from 'node:path'
+import type { Argv } from 'yargs'
+import type { KubectlTarget } from '../cluster.js'
+import type { RenderOptions } from '../pipeline.js'
+import type { CliIO, GlobalArgs } from './io.js'
+
+export interface RenderArgs extends GlobalArgs {
+  config?: string
+  'upgrade-apis': boolean
+  'drop-removed': boolean
+  'kubernetes-version'?: string
+}
+
+export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
+  return yargs
+    .option('config', { alias: 'c', type: 'string', describe: 'cluster.yml to read (default ./cluster.yml)' })
+    .option('upgrade-apis', {
+      type: 'boolean',
+      default: false,
+      describe: 'rewrite removed APIs that have a mechanical replacement (apps/v1, rbac v1, ...)',
+    })
+    .option('drop-removed', {
+      type: 'boolean',
+      default: false,
+      describe: 'leave out objects whose API was removed without replacement (PodSecurityPolicy)',
+    })
+    .option('kubernetes-version', {
+      type: 'string',
+      describe: 'report removed APIs for this version (x.y or x.y.z; default: the newest)',
+    })
+}
+
+export function renderOptionsFrom(args: RenderArgs, io: CliIO, kubernetesVersion?: string): RenderOptions {
+  return {
+    configFile: args.config,
+    cwd: io.cwd,
+    env: io.env,
+    upgradeApis: args['upgrade-apis'],
+    dropRemoved: args['drop-removed'],
+    kubernetesVersion: kubernetesVersion ?? args['kubernetes-version'],
+  }
+}
+
+/** Flags of commands that talk to a cluster through kubectl. */
+export interface ClusterArgs extends GlobalArgs {
+  kubeconfig?: string
+  context?: string
+  kubectl: string
+}
+
+export function withClusterOptions<T extends GlobalArgs>(yargs: Argv<T>) {
+  return yargs
+    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' })
+    .option('context', { type: 'string', describe: 'kubeconfig context to use' })
+    .option('kubectl', { type: 'string', default: 'kubectl', describe: 'the kubectl binary' })
+}
+
+/** Helm passes its choice of context as HELM_KUBECONTEXT; an explicit flag wins. */
+export function kubectlTarget(args: ClusterArgs, io: CliIO): KubectlTarget {
+  return {
+    kubectl: args.kubectl,
+    kubeconfig: args.kubeconfig ? resolve(io.cwd, args.kubeconfig) : undefined,
+    context: args.context ?? (io.env.HELM_KUBECONTEXT || undefined),
+    env: io.env,
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * Cluster operations through the user's own kubectl (design §9): their kubeconfig, context and auth
+ * plugins apply as they are.
+ */
+import { EnvironmentError } from './errors.js'
+import { runTool, toolFailure, type ToolResult } from './exec.js'
+
+export interface KubectlTarget {
+  /** Path or name of the kubectl binary. */
+  kubectl: string
+  kubeconfig?: string
+  context?: string
+  /** Environment for kubectl (KUBECONFIG is honoured there). */
+  env: Record<string, string | undefined>
+}
+
+export const KUBECTL_INSTALL_HINT = 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or pass --kubectl PATH'
+
+function targetArgs(target: KubectlTarget): string[] {
+  return [
+    ...(target.kubeconfig ? ['--kubeconfig', target.kubeconfig] : []),
+    ...(target.context ? ['--context', target.context] : []),
+  ]
+}
+
+/** Runs kubectl against the target; non-zero exits are returned for the caller to classify. */
+export function runKubectl(target: KubectlTarget, args: string[], input?: string): Promise<ToolResult> {
+  return runTool(target.kubectl, [...targetArgs(target), ...args], {
+    input,
+    env: target.env,
+    installHint: KUBECTL_INSTALL_HINT,
+  })
+}
+
+/** Turns kubectl's stderr into the error a user can act on: unreachable or forbidden are exit 3. */
+export function kubectlFailure(target: KubectlTarget, result: ToolResult): EnvironmentError {
+  const stderr = result.stderr
+  const refused = /(connection refused|was refused|no such host|i\/o timeout|dial tcp [^:]+:\d+|Unable to connect to the server)/i
+  if (refused.test(stderr)) {
+    const server =
+      /to the server ([^\s]+) was refused/.exec(stderr)?.[1] ??
+      /(https?:\/\/[^\s"]+)/.exec(stderr)?.[1]?.replace(/\/(api|apis|openapi|version)\b.*$/, '')
+    return new EnvironmentError(`cannot reach the cluster${server ? ` at ${server}` : ''}`, {
+      hint: 'check --kubeconfig/--context (or KUBECONFIG) and that the API server is up',
+    })
+  }
+  const forbidden = /is forbidden: User "([^"]*)" cannot ([a-z]+) resource "([^"]+)"(?: in API group "([^"]*)")?/.exec(stderr)
+  if (forbidden) {
+    const [, user, verb, resource, group] = forbidden
+    return new EnvironmentError(
+      `forbidden: user ${user} cannot ${verb} ${resource}${group ? ` in API group ${group}` : ''}`,
+      { hint: 'use a context with more permissions, or ask a cluster admin for a role that allows it' },
+    )
+  }
+  return toolFailure(target.kubectl, result)
+}
+
+export async function fetchClusterOpenApi(target: KubectlTarget): Promise<object> {
+  const result = await runKubectl(target, ['get', '--raw', '/openapi/v2'])
+  if (result.exitCode !== 0) throw kubectlFailure(target, result)
+  try {
+    return JSON.parse(result.stdout) as object
+  } catch {
+    throw new EnvironmentError('the cluster answered /openapi/v2 with something that is not JSON', {
+      hint: 'check that --kubeconfig/--context point at a Kubernetes API server',
+    })
+  }
+}
+
+export interface ClusterVersion {
+  server: string
+  client?: string
+  /** Set when kubectl and the server are more than one minor version apart. */
+  skewWarning?: string
+}
+
+/** Asks the server its version; the first call that reaches the cluster, so it names an unreachable one. */
+export async function clusterVersion(target: KubectlTarget): Promise<ClusterVersion> {
+  const result = await runKubectl(target, ['version', '-o', 'json'])
+  const parsed = parseJson(result.stdout) as
+    | { clientVersion?: { gitVersion?: string; minor?: string }; serverVersion?: { gitVersion?: string; minor?: string } }
+    | undefined
+  const server = parsed?.serverVersion
+  if (result.exitCode !== 0 || !server?.gitVersion) throw kubectlFailure(target, result)
+  const client = parsed?.clientVersion
+  const skew = client?.minor && server.minor ? Math.abs(parseInt(client.minor, 10) - parseInt(server.minor, 10)) : 0
+  return {
+    server: server.gitVersion,
+    client: client?.gitVersion,
+    skewWarning: skew > 1
+      ? `kubectl ${client?.gitVersion} is ${skew} minor versions away from the server (${server.gitVersion}); ` +
+        'kubectl supports one minor version of skew'
+      : undefined,
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** An object as the cluster identifies it. */
+export interface ObjectRef {
+  apiVersion: string
+  kind: string
+  name: string
+  namespace?: string
+}
+
+export function formatRef(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`
+}
+
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? (apiVersion.split('/')[0] as string) : '')
+
+/**
+ * Kinds that copy their owner's labels without an ownerReference (a Service's Endpoints and
+ * EndpointSlices), or that are records rather than objects we apply.
+ */
+const NEVER_PRUNED = new Set(['events', 'events.events.k8s.io', 'endpoints', 'endpointslices.discovery.k8s.io', 'componentstatuses'])
+
+export interface PruneScan {
+  /** Labelled objects in the cluster that are not in the set. */
+  candidates: ObjectRef[]
+  /** Discovery problems that were tolerated (an aggregated API whose backend is down). */
+  warnings: string[]
+}
+
+/**
+ * Everything in the cluster that carries `label` and has no owner, minus what `set` defines. A set object
+ * without a namespace matches the object in `defaultNamespace` (where kubectl puts it) or a cluster-scoped one.
+ */
+export async function findPruneCandidates(
+  target: KubectlTarget,
+  set: ObjectRef[],
+  label: string,
+  defaultNamespace: string,
+): Promise<PruneScan> {
+  const warnings: string[] = []
+  const discovery = await runKubectl(target, ['api-resources', '--verbs=list,delete', '-o', 'name'])
+  const kinds = discovery.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !NEVER_PRUNED.has(l))
+  if (discovery.exitCode !== 0) {
+    if (kinds.length === 0) throw kubectlFailure(target, discovery)
+    warnings.push(`some API groups could not be listed and are not pruned: ${discovery.stderr.trim().split('\n')[0]}`)
+  }
+  const listed = await runKubectl(target, ['get', kinds.join(','), '--all-namespaces', '-l', label, '-o', 'json'])
+  const items = (parseJson(listed.stdout) as { items?: Array<Record<string, any>> } | undefined)?.items
+  if (!items) throw kubectlFailure(target, listed)
+  if (listed.exitCode !== 0) warnings.push(`some objects could not be listed: ${listed.stderr.trim().split('\n')[0]}`)
+
+  const inSet = (o: ObjectRef) =>
+    set.some(
+      (s) =>
+        groupOf(s.apiVersion) === groupOf(o.apiVersion) &&
+        s.kind === o.kind &&
+        s.name === o.name &&
+        (!o.namespace || o.namespace === (s.namespace ?? defaultNamespace)),
+    )
+  const candidates = items
+    // Owned objects follow their owner; objects already being deleted need no second delete.
+    .filter((item) => !(item.metadata?.ownerReferences?.length > 0) && !item.metadata?.deletionTimestamp)
+    .map((item) => ({
+      apiVersion: String(item.apiVersion),
+      kind: String(item.kind),
+      name: String(item.metadata?.name),
+      namespace: item.metadata?.namespace || undefined,
+    }))
+    .filter((ref) => !inSet(ref))
+  return { candidates, warnings }
+}
+
+/** The namespace kubectl uses for objects without one: the context's, else `default`. */
+export async function defaultNamespace(target: KubectlTarget): Promise<string> {
+  const result = await runKubectl(target, ['config', 'view', '--minify', '-o', 'jsonpath={.contexts[0].context.namespace}'])
+  return (result.exitCode === 0 && result.stdout.trim()) || 'default'
+}
+
+export type DryRun = 'none' | 'client' | 'server'
+
+export const FIELD_MANAGER = 'kubectl-pharos-net'
+
+/** Server-side apply of a YAML stream; takes fields over from earlier managers (Pharos, kubectl). */
+export async function applyStream(target: KubectlTarget, stream: string, dryRun: DryRun): Promise<string> {
+  const result = await runKubectl(
+    target,
+    ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', `--dry-run=${dryRun}`, '-f', '-'],
+    stream,
+  )
+  if (result.exitCode !== 0) throw kubectlFailure(target, result)
+  return result.stdout
+}
+
+export async function deleteObjects(target: KubectlTarget, refs: ObjectRef[], dryRun: DryRun): Promise<string> {
+  let output = ''
+  for (const ref of refs) {
+    const resource = `${ref.kind}.${groupOf(ref.apiVersion) || ''}`.replace(/\.$/, '')
+    const result = await runKubectl(target, [
+      'delete', resource, ref.name, ...(ref.namespace ? ['-n', ref.namespace] : []),
+      '--ignore-not-found', '--wait=false', `--dry-run=${dryRun}`,
+    ])
+    if (result.exitCode !== 0) throw kubectlFailure(target, result)
+    output += result.stdout
+  }
+  return output
+}
+
+/** `kubectl diff --server-side`: exit 0 same, 1 different, anything else an error. */
+export async function diffStream(target: KubectlTarget, stream: string): Promise<{ changed: boolean; diff: string }> {
+  const result = await runKubectl(
+    target,
+    ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'],
+    stream,
+  )
+  if (result.exitCode > 1) throw kubectlFailure(target, result)
+  return { changed: result.exitCode === 1, diff: result.stdout }
+}
+
+export interface RolloutResult {
+  ref: ObjectRef
+  ready: boolean
+  message: string
+}
+
+/** Waits for each DaemonSet and Deployment in turn, all within one deadline. */
+export async function waitForRollouts(target: KubectlTarget, refs: ObjectRef[], timeoutSeconds: number): Promise<RolloutResult[]> {
+  const deadline = Date.now() + timeoutSeconds * 1000
+  const results: RolloutResult[] = []
+  for (const ref of refs.filter((r) => r.kind === 'DaemonSet' || r.kind === 'Deployment')) {
+    const left = Math.max(1, Math.round((deadline - Date.now()) / 1000))
+    const result = await runKubectl(target, [
+      'rollout', 'status', `${ref.kind.toLowerCase()}/${ref.name}`, ...(ref.namespace ? ['-n', ref.namespace] : []),
+      `--timeout=${left}s`,
+    ])
+    const message = (result.exitCode === 0 ? result.stdout : result.stderr || result.stdout).trim().split('\n').at(-1) ?? ''
+    if (result.exitCode !== 0 && !/timed out|rollout to finish/i.test(message + result.stdout)) throw kubectlFailure(target, result)
+    results.push({ ref, ready: result.exitCode === 0, message })
+  }
+  return results
+}

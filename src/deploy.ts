@@ -1,0 +1,155 @@
+/**
+ * apply and diff (design §9): the rendered set validated against the target cluster's own schemas, applied
+ * server-side through kubectl, and what left the set pruned by the stack label.
+ */
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import {
+  applyStream,
+  clusterVersion,
+  defaultNamespace,
+  deleteObjects,
+  diffStream,
+  fetchClusterOpenApi,
+  findPruneCandidates,
+  waitForRollouts,
+  type DryRun,
+  type KubectlTarget,
+  type ObjectRef,
+  type RolloutResult,
+} from './cluster.js'
+import type { ManifestDocument } from './documents.js'
+import { UsageError } from './errors.js'
+import { outputStream, STACK_LABEL, STACK_NAME } from './output.js'
+import { findRemovedApis } from './removed-apis.js'
+import { schemasFromOpenApi, writeSchemaSet } from './schemas.js'
+import { hasFindings, validateManifests, type ValidationReport } from './validate.js'
+
+export interface DeployOptions {
+  target: KubectlTarget
+  documents: ManifestDocument[]
+  /** Schema locations for validation; empty means the cluster's own /openapi/v2, cached in cacheDir. */
+  schemaLocations: string[]
+  kubeconform: string
+  /** Where schemas generated from a cluster are kept, one folder per server version. */
+  cacheDir: string
+}
+
+export interface ApplyOptions extends DeployOptions {
+  dryRun: DryRun
+  prune: boolean
+  allowEmpty: boolean
+  /** Seconds to wait for rollouts; undefined: do not wait. */
+  waitSeconds?: number
+}
+
+export interface ApplyResult {
+  serverVersion: string
+  warnings: string[]
+  validation: ValidationReport
+  /** False when validation found problems: nothing was applied. */
+  applied: boolean
+  output: string
+  pruned: ObjectRef[]
+  rollouts: RolloutResult[]
+}
+
+export async function applyManifests(options: ApplyOptions): Promise<ApplyResult> {
+  if (options.documents.length === 0 && options.prune && !options.allowEmpty) {
+    throw new UsageError('the rendered set is empty: pruning would delete every object of the stack', {
+      hint: 'check network.custom.manifest_path; pass --allow-empty to prune everything on purpose, or --no-prune',
+    })
+  }
+  const { serverVersion, warnings, validation } = await validateAgainstCluster(options)
+  const result: ApplyResult = { serverVersion, warnings, validation, applied: false, output: '', pruned: [], rollouts: [] }
+  if (hasFindings(validation)) return result
+
+  const documents = applyOrder(options.documents)
+  if (documents.length > 0) result.output = await applyStream(options.target, outputStream(documents), options.dryRun)
+  result.applied = true
+  if (options.prune) {
+    const scan = await findPruneCandidates(
+      options.target,
+      documents.map(refOf),
+      `${STACK_LABEL}=${STACK_NAME}`,
+      await defaultNamespace(options.target),
+    )
+    warnings.push(...scan.warnings)
+    result.output += await deleteObjects(options.target, scan.candidates, options.dryRun)
+    result.pruned = scan.candidates
+  }
+  if (options.waitSeconds !== undefined && options.dryRun === 'none') {
+    result.rollouts = await waitForRollouts(options.target, documents.map(refOf), options.waitSeconds)
+  }
+  return result
+}
+
+export interface DiffResult {
+  serverVersion: string
+  warnings: string[]
+  changed: boolean
+  diff: string
+  /** Objects an apply with prune would delete. */
+  wouldPrune: ObjectRef[]
+}
+
+export async function diffManifests(options: Omit<DeployOptions, 'schemaLocations' | 'kubeconform' | 'cacheDir'>): Promise<DiffResult> {
+  const version = await clusterVersion(options.target)
+  const warnings = version.skewWarning ? [version.skewWarning] : []
+  const documents = applyOrder(options.documents)
+  const { changed, diff } = documents.length > 0
+    ? await diffStream(options.target, outputStream(documents))
+    : { changed: false, diff: '' }
+  const scan = await findPruneCandidates(
+    options.target,
+    documents.map(refOf),
+    `${STACK_LABEL}=${STACK_NAME}`,
+    await defaultNamespace(options.target),
+  )
+  warnings.push(...scan.warnings)
+  return { serverVersion: version.server, warnings, changed: changed || scan.candidates.length > 0, diff, wouldPrune: scan.candidates }
+}
+
+async function validateAgainstCluster(options: DeployOptions) {
+  const version = await clusterVersion(options.target)
+  const warnings = version.skewWarning ? [version.skewWarning] : []
+  const kubernetesVersion = /^v?(\d+\.\d+\.\d+)/.exec(version.server)?.[1] ?? 'master'
+  const schemaLocations = options.schemaLocations.length > 0
+    ? options.schemaLocations
+    : [await clusterSchemas(options.target, options.cacheDir, kubernetesVersion)]
+  const validation = await validateManifests({
+    documents: options.documents,
+    removedApis: findRemovedApis(options.documents, kubernetesVersion),
+    kubernetesVersion,
+    schemaLocations,
+    kubeconform: options.kubeconform,
+  })
+  return { serverVersion: version.server, warnings, validation }
+}
+
+/** Schemas of the cluster's own API, generated once per server version and kept for the next run. */
+async function clusterSchemas(target: KubectlTarget, cacheDir: string, version: string): Promise<string> {
+  const dir = join(cacheDir, 'schemas', `v${version}`)
+  if (await stat(dir).then(() => true, () => false)) return dir
+  const set = schemasFromOpenApi(await fetchClusterOpenApi(target), { kubernetesVersion: version })
+  await mkdir(dirname(dir), { recursive: true })
+  const staging = `${dir}.tmp-${process.pid}`
+  try {
+    await writeSchemaSet(set, staging)
+    await rename(staging, dir)
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
+  return dir
+}
+
+function refOf(doc: ManifestDocument): ObjectRef {
+  const { apiVersion, kind, metadata } = doc.object
+  return { apiVersion, kind, name: metadata.name, namespace: metadata.namespace }
+}
+
+/** Namespaces and CRDs first, so that what lives in them can be created in the same apply. */
+function applyOrder(documents: ManifestDocument[]): ManifestDocument[] {
+  const first = (d: ManifestDocument) => d.object.kind === 'Namespace' || d.object.kind === 'CustomResourceDefinition'
+  return [...documents.filter(first), ...documents.filter((d) => !first(d))]
+}

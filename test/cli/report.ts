@@ -1,0 +1,49 @@
+import t from 'tap'
+import { displayPath, formatDiagnostic, formatValidationJson, formatValidationJunit, formatValidationText } from '../../src/cli/report.js'
+import type { ValidationReport } from '../../src/validate.js'
+
+const report: ValidationReport = {
+  kubernetesVersion: '1.32.13',
+  summary: { resources: 3, valid: 1, invalid: 1, errors: 0, skipped: 0, removedApis: 1 },
+  resources: [
+    { file: '/w/net/01-a.yml', rendered: false, documentIndex: 0, line: 1, apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'ns', status: 'valid', errors: [] },
+    { file: '/w/net/02-b.yml.liquid', rendered: true, documentIndex: 0, line: 1, apiVersion: 'apps/v1', kind: 'Deployment', name: 'b', namespace: 'ns', status: 'invalid', errors: [{ path: 'spec.replicas', message: 'expected integer, but got string', line: 7 }] },
+    { file: '/w/net/03-c.yml', rendered: false, documentIndex: 1, line: 9, apiVersion: 'extensions/v1beta1', kind: 'DaemonSet', name: 'c', status: 'removed-api', errors: [{ path: '', message: 'extensions/v1beta1 was removed in Kubernetes 1.16; use apps/v1 <&>', line: 9 }], removedApi: { removedIn: '1.16', replacement: 'apps/v1' }, hint: 'render with --upgrade-apis' },
+  ],
+}
+
+t.test('text: one clickable line per problem, template lines marked, a summary', async (t) => {
+  t.equal(formatValidationText(report, '/w'), [
+    'net/02-b.yml.liquid: error: Deployment ns/b: spec.replicas: expected integer, but got string (line 7 of the rendered output)',
+    'net/03-c.yml:9: error: DaemonSet c: extensions/v1beta1 was removed in Kubernetes 1.16; use apps/v1 <&>',
+    '  hint: render with --upgrade-apis',
+    '3 resources: 1 valid, 1 invalid, 0 errors, 0 skipped, 1 removed APIs (Kubernetes 1.32.13)',
+    '',
+  ].join('\n'))
+})
+
+t.test('json: the documented shape, relative paths', async (t) => {
+  const parsed = JSON.parse(formatValidationJson(report, '/w'))
+  t.same(Object.keys(parsed), ['kubernetesVersion', 'summary', 'resources'])
+  t.same(parsed.resources[1], {
+    file: 'net/02-b.yml.liquid', rendered: true, document: 0, line: 1, apiVersion: 'apps/v1', kind: 'Deployment',
+    namespace: 'ns', name: 'b', status: 'invalid', errors: [{ path: 'spec.replicas', message: 'expected integer, but got string', line: 7 }],
+    removedApi: null, hint: null,
+  })
+  t.same(parsed.resources[2].removedApi, { removedIn: '1.16', replacement: 'apps/v1' })
+})
+
+t.test('junit: a suite per file, failures counted, XML escaped', async (t) => {
+  const xml = formatValidationJunit(report, '/w')
+  t.match(xml, '<testsuites name="kubectl-pharos-net validate" tests="3" failures="2" errors="0" skipped="0">')
+  t.equal(xml.match(/<testsuite /g)?.length, 3)
+  t.match(xml, '<failure message="extensions/v1beta1 was removed in Kubernetes 1.16; use apps/v1 &lt;&amp;&gt;" type="removed-api">')
+  t.match(xml, '<testcase classname="net/01-a.yml" name="ConfigMap ns/a (v1)"/>')
+})
+
+t.test('diagnostics and paths', async (t) => {
+  t.equal(displayPath('/w/a/b.yml', '/w'), 'a/b.yml')
+  t.equal(displayPath('/x/y/z/a.yml', '/w/v/u/t'), '/x/y/z/a.yml', 'far away stays absolute')
+  t.equal(formatDiagnostic({ severity: 'warning', message: 'm', file: '/w/c.yml', line: 3, col: 4, hint: 'h' }, '/w'), 'c.yml:3:4: warning: m\n  hint: h\n')
+  t.equal(formatDiagnostic({ severity: 'error', message: 'm' }, '/w'), 'error: m\n')
+})

@@ -1,0 +1,212 @@
+/**
+ * apply, diff and prune against a real kube-apiserver, controller-manager and etcd on loopback, started by
+ * `npm test` through scripts/test-cluster.sh (KUBECONFIG points at it). Everything runs in order in this
+ * one file: the stack label is cluster-wide, so a parallel test would be pruned by this one.
+ */
+import t, { type Test } from 'tap'
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { parseAllDocuments } from 'yaml'
+import { join } from 'node:path'
+import { corpusDir, repoRoot } from '../helpers/paths.js'
+import { kubectl, pharosNet } from '../helpers/tool.js'
+
+if (!process.env.KUBECONFIG) {
+  t.fail('KUBECONFIG is not set: run the tests with `npm test`, which starts the test cluster')
+  process.exit(1)
+}
+const env = { XDG_CACHE_HOME: t.testdir({}) }
+const LABEL = 'pharos.kontena.io/stack=custom-network'
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'APIService',
+  'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
+])
+
+const apply = (args: string[], cwd?: string) => pharosNet(['apply', ...args], { cwd, env })
+const diff = (args: string[], cwd?: string) => pharosNet(['diff', ...args], { cwd, env })
+
+async function getJson(args: string[]): Promise<any> {
+  const run = await kubectl(['get', ...args, '-o', 'json'])
+  return run.exitCode === 0 ? JSON.parse(run.stdout) : undefined
+}
+
+/** Every object the stack label marks and that is not being deleted, as `Kind namespace/name`. */
+async function labelled(): Promise<string[]> {
+  const kinds = 'configmaps,secrets,serviceaccounts,services,namespaces,daemonsets.apps,deployments.apps,' +
+    'clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io,roles.rbac.authorization.k8s.io,' +
+    'rolebindings.rbac.authorization.k8s.io,customresourcedefinitions.apiextensions.k8s.io,apiservices.apiregistration.k8s.io,' +
+    'poddisruptionbudgets.policy,mutatingwebhookconfigurations.admissionregistration.k8s.io,' +
+    'validatingwebhookconfigurations.admissionregistration.k8s.io'
+  const list = await getJson([kinds, '-A', '-l', LABEL])
+  return (list?.items ?? [])
+    .filter((o: any) => !o.metadata.deletionTimestamp)
+    .map((o: any) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)
+    .sort()
+}
+
+/** A copy of the spec example to change freely. */
+async function exampleCopy(t: Test): Promise<string> {
+  const dir = t.testdir({})
+  await cp(join(repoRoot, 'examples', 'flannel'), dir, { recursive: true })
+  return dir
+}
+
+t.test('the spec example: apply, labelled objects with the pod CIDR, diff clean, CIDR change diffs, idempotent', async (t) => {
+  const dir = await exampleCopy(t)
+  const first = await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)
+  t.equal(first.exitCode, 0, first.stderr)
+  t.match(first.stdout, /daemonset\.apps\/kube-flannel-ds serverside-applied/)
+
+  const cm = await getJson(['configmap', 'kube-flannel-cfg', '-n', 'kube-system'])
+  t.equal(cm?.metadata.labels['pharos.kontena.io/stack'], 'custom-network')
+  t.match(cm?.data['net-conf.json'], '"Network": "172.31.0.0/16"')
+  t.same(await labelled(), [
+    'ClusterRole flannel',
+    'ClusterRoleBinding flannel',
+    'ConfigMap kube-system/kube-flannel-cfg',
+    'DaemonSet kube-system/kube-flannel-ds',
+    'ServiceAccount kube-system/flannel',
+  ])
+
+  const clean = await diff(['-c', 'cluster.yml', '--upgrade-apis'], dir)
+  t.equal(clean.exitCode, 0, clean.stdout + clean.stderr)
+  t.equal(clean.stdout, '')
+
+  const config = await readFile(join(dir, 'cluster.yml'), 'utf8')
+  await writeFile(join(dir, 'changed.yml'), config.replace('172.31.0.0/16', '172.30.0.0/16'))
+  const changed = await diff(['-c', 'changed.yml', '--upgrade-apis'], dir)
+  t.equal(changed.exitCode, 1, changed.stderr)
+  t.match(changed.stdout, /-\s+"Network": "172\.31\.0\.0\/16"/)
+  t.match(changed.stdout, /\+\s+"Network": "172\.30\.0\.0\/16"/)
+
+  const again = await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)
+  t.equal(again.exitCode, 0, again.stderr)
+  t.equal((await diff(['-c', 'cluster.yml', '--upgrade-apis'], dir)).exitCode, 0, 'idempotent')
+})
+
+t.test('prune: files removed from the folder leave the cluster; bystanders survive', async (t) => {
+  const dir = await exampleCopy(t)
+  await kubectl(['create', 'configmap', 'bystander', '-n', 'kube-system', '--from-literal=a=b'])
+  await kubectl(['create', 'clusterrole', 'bystander-role', '--verb=get', '--resource=pods'])
+  t.equal((await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)).exitCode, 0)
+
+  await rm(join(dir, 'flannel', '04-config-map.yml.erb'))
+  await rm(join(dir, 'flannel', '01-cluster-role.yml'))
+  const run = await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+  t.match(run.stdout, /configmap "kube-flannel-cfg" deleted/)
+  t.match(run.stdout, /clusterrole\.rbac\.authorization\.k8s\.io "flannel" deleted/)
+  t.equal(await getJson(['configmap', 'kube-flannel-cfg', '-n', 'kube-system']), undefined, 'ConfigMap pruned')
+  t.equal(await getJson(['clusterrole', 'flannel']), undefined, 'ClusterRole pruned')
+  t.ok(await getJson(['configmap', 'bystander', '-n', 'kube-system']), 'unlabelled ConfigMap survives')
+  t.ok(await getJson(['clusterrole', 'bystander-role']), 'unlabelled ClusterRole survives')
+  t.ok(await getJson(['configmap', 'kube-root-ca.crt', '-n', 'kube-system']), 'system objects survive')
+})
+
+t.test('an empty set with prune is refused and deletes nothing', async (t) => {
+  const dir = t.testdir({
+    'cluster.yml': 'network:\n  provider: custom\n  custom:\n    manifest_path: ./net\n',
+    net: { '01-nothing.yml.liquid': '{% if false %}\napiVersion: v1\n{% endif %}\n# nothing today\n' },
+  })
+  const before = await labelled()
+  t.ok(before.length > 0, 'the previous test left objects')
+  const run = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(run.exitCode, 2)
+  t.match(run.stderr, /error: the rendered set is empty: pruning would delete every object of the stack/)
+  t.match(run.stderr, /hint: .*--allow-empty/)
+  t.same(await labelled(), before, 'nothing deleted')
+})
+
+t.test('permissions and reachability are environment errors (exit 3)', async (t) => {
+  const dir = await exampleCopy(t)
+  const forbidden = await apply(['-c', 'cluster.yml', '--upgrade-apis', '--context', 'restricted'], dir)
+  t.equal(forbidden.exitCode, 3, forbidden.stderr)
+  t.match(forbidden.stderr, /error: forbidden: user restricted cannot (patch|create|get) /)
+
+  const kubeconfig = join(dir, 'unreachable.kubeconfig')
+  await writeFile(kubeconfig, [
+    'apiVersion: v1', 'kind: Config', 'current-context: x',
+    'clusters: [{name: x, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]',
+    'users: [{name: x, user: {token: abc}}]',
+    'contexts: [{name: x, context: {cluster: x, user: x}}]', '',
+  ].join('\n'))
+  const unreachable = await apply(['-c', 'cluster.yml', '--upgrade-apis', '--kubeconfig', kubeconfig], dir)
+  t.equal(unreachable.exitCode, 3, unreachable.stderr)
+  t.match(unreachable.stderr, /error: cannot reach the cluster at 127\.0\.0\.1:1/)
+  t.notMatch(unreachable.stderr, /\n\s+at /, 'no stack trace')
+})
+
+const deployment = (replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.invalid/web:1
+`
+
+t.test('--wait: a rolled-out DaemonSet passes; a Deployment that cannot roll out times out, named', async (t) => {
+  const dir = await exampleCopy(t)
+  const ok = await apply(['-c', 'cluster.yml', '--upgrade-apis', '--wait', '--timeout', '60s'], dir)
+  t.equal(ok.exitCode, 0, ok.stderr)
+
+  await writeFile(join(dir, 'flannel', '09-web.yml'), deployment(2))
+  const stuck = await apply(['-c', 'cluster.yml', '--upgrade-apis', '--wait', '--timeout', '8s'], dir)
+  t.equal(stuck.exitCode, 1, stuck.stderr)
+  t.match(stuck.stderr, /error: Deployment default\/web is not ready: .*timed out/)
+  await rm(join(dir, 'flannel', '09-web.yml'))
+  t.equal((await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)).exitCode, 0, 'cleaned up by prune')
+  t.equal(await getJson(['deployment', 'web', '-n', 'default']), undefined)
+})
+
+t.test('a cluster set up by Pharos is taken over', async (t) => {
+  const dir = await exampleCopy(t)
+  // What Pharos left: its objects carry the stack label; one of them is no longer in the set.
+  t.equal((await pharosNet(['render', '-c', 'cluster.yml', '--upgrade-apis', '-o', 'out'], { cwd: dir })).exitCode, 0)
+  await rm(join(dir, 'out', '.kubectl-pharos-net'))
+  await kubectl(['delete', 'configmap', 'kube-flannel-cfg', '-n', 'kube-system', '--ignore-not-found'])
+  const legacy = await kubectl(['create', '-f', join(dir, 'out', '04-config-map.yml')])
+  t.equal(legacy.exitCode, 0, legacy.stderr)
+  await kubectl(['label', 'configmap', 'kube-flannel-cfg', '-n', 'kube-system', LABEL, '--overwrite'])
+  await kubectl(['patch', 'configmap', 'kube-flannel-cfg', '-n', 'kube-system', '--type=merge', '-p', '{"data":{"net-conf.json":"old"}}'])
+  await kubectl(['create', 'configmap', 'pharos-leftover', '-n', 'kube-system', '--from-literal=a=b'])
+  await kubectl(['label', 'configmap', 'pharos-leftover', '-n', 'kube-system', LABEL])
+
+  const run = await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+  const cm = await getJson(['configmap', 'kube-flannel-cfg', '-n', 'kube-system'])
+  t.match(cm?.data['net-conf.json'], '"Network": "172.31.0.0/16"', 'object in the set updated')
+  t.equal(await getJson(['configmap', 'pharos-leftover', '-n', 'kube-system']), undefined, 'labelled leftover pruned')
+})
+
+t.test('every corpus file applies and then diffs clean, each apply pruning the previous set', async (t) => {
+  const folders = (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+  for (const folder of folders) {
+    t.test(folder, async (t) => {
+      const [file] = await readdir(join(corpusDir, folder))
+      const dir = t.testdir({
+        'cluster.yml': `network:\n  provider: custom\n  custom:\n    manifest_path: ${JSON.stringify(join(corpusDir, folder, file ?? ''))}\n`,
+      })
+      const flags = folder === 'flannel-legacy-2019' ? ['--upgrade-apis', '--drop-removed'] : folder === 'flannel-legacy' ? ['--upgrade-apis'] : []
+      const run = await apply(['-c', 'cluster.yml', ...flags], dir)
+      t.equal(run.exitCode, 0, run.stdout + run.stderr)
+      const rendered = await pharosNet(['render', '-c', 'cluster.yml', ...flags, '-q'], { cwd: dir })
+      const expected = parseAllDocuments(rendered.stdout)
+        .map((d) => d.toJS())
+        // The API server drops a namespace written on a cluster-scoped object (kube-router's ClusterRole has one).
+        .map((o) => `${o.kind} ${o.metadata.namespace && !CLUSTER_SCOPED.has(o.kind) ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)
+        .sort()
+      t.same(await labelled(), expected, 'exactly the set is in the cluster: the previous one was pruned')
+      const clean = await diff(['-c', 'cluster.yml', ...flags], dir)
+      t.equal(clean.exitCode, 0, clean.stdout + clean.stderr)
+    })
+  }
+})

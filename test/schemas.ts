@@ -1,0 +1,443 @@
+import { existsSync } from 'node:fs'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import t from 'tap'
+import { parseAllDocuments } from 'yaml'
+import { ConfigError, UsageError } from '../src/errors.js'
+import {
+  mergeSchemaSets,
+  normalizeKubernetesVersion,
+  readOpenApiFile,
+  schemasFromCrds,
+  schemasFromOpenApi,
+  writeSchemaSet,
+  type SchemaSet,
+} from '../src/schemas.js'
+import { corpusDir, toolsBinDir } from './helpers/paths.js'
+
+const kubeconformBin = join(toolsBinDir, 'kubeconform')
+const V = 'v1.32.13'
+const STRICT = `${V}-standalone-strict`
+const LOOSE = `${V}-standalone`
+
+// A small OpenAPI v2 document with what the real one has: GVK lists, $refs with sibling descriptions,
+// IntOrString, Quantity, a map, preserve-unknown-fields and a definition that contains itself.
+const openapi = {
+  definitions: {
+    'io.k8s.api.core.v1.ConfigMap': {
+      properties: {
+        apiVersion: { type: 'string' },
+        data: { additionalProperties: { type: 'string' }, type: 'object' },
+        kind: { type: 'string' },
+        metadata: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', description: 'Standard metadata.' },
+      },
+      type: 'object',
+      'x-kubernetes-group-version-kind': [{ group: '', kind: 'ConfigMap', version: 'v1' }],
+    },
+    'io.k8s.api.apps.v1.Deployment': {
+      properties: {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+        spec: { $ref: '#/definitions/io.k8s.api.apps.v1.DeploymentSpec' },
+      },
+      type: 'object',
+      'x-kubernetes-group-version-kind': [{ group: 'apps', kind: 'Deployment', version: 'v1' }],
+    },
+    'io.k8s.api.apps.v1.DeploymentSpec': {
+      properties: {
+        maxSurge: { $ref: '#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString' },
+        cpu: { $ref: '#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity' },
+        replicas: { format: 'int32', type: 'integer' },
+        selector: { type: 'string' },
+        template: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { a: { type: 'string' } } },
+      },
+      required: ['selector'],
+      type: 'object',
+    },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
+      description: 'ObjectMeta is metadata.',
+      properties: { labels: { additionalProperties: { type: 'string' }, type: 'object' }, name: { type: 'string' } },
+      type: 'object',
+    },
+    'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { format: 'int-or-string', type: 'string' },
+    'io.k8s.apimachinery.pkg.api.resource.Quantity': { type: 'string' },
+    'io.k8s.api.rbac.v1.ClusterRole': {
+      properties: { rules: { items: { $ref: '#/definitions/io.k8s.api.rbac.v1.PolicyRule' }, type: 'array' } },
+      type: 'object',
+      'x-kubernetes-group-version-kind': [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', version: 'v1' }],
+    },
+    'io.k8s.api.rbac.v1.PolicyRule': {
+      properties: { verbs: { items: { type: 'string' }, type: 'array' } },
+      required: ['verbs'],
+      type: 'object',
+    },
+    'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition': {
+      properties: { spec: { $ref: '#/definitions/io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps' } },
+      type: 'object',
+      'x-kubernetes-group-version-kind': [{ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', version: 'v1' }],
+    },
+    'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps': {
+      properties: {
+        properties: {
+          additionalProperties: { $ref: '#/definitions/io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps' },
+          type: 'object',
+        },
+        type: { type: 'string' },
+      },
+      type: 'object',
+    },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': {
+      properties: { dryRun: { items: { type: 'string' }, type: 'array' } },
+      type: 'object',
+      'x-kubernetes-group-version-kind': [
+        { group: '', kind: 'DeleteOptions', version: 'v1' },
+        { group: 'networking.k8s.io', kind: 'DeleteOptions', version: 'v1beta1' },
+        { group: 'apps', kind: 'DeleteOptions', version: '__internal' },
+      ],
+    },
+  },
+}
+
+const objectMeta = {
+  description: 'ObjectMeta is metadata.',
+  properties: {
+    labels: { additionalProperties: { type: 'string' }, type: ['object', 'null'] },
+    name: { type: ['string', 'null'] },
+  },
+  type: 'object',
+}
+
+const strictOf = (set: SchemaSet, file: string) => set.files.get(`${STRICT}/${file}`) as Record<string, any>
+const looseOf = (set: SchemaSet, file: string) => set.files.get(`${LOOSE}/${file}`) as Record<string, any>
+
+t.test('normalizeKubernetesVersion gives kubeconform folder names', async (t) => {
+  t.equal(normalizeKubernetesVersion('1.33'), 'v1.33.0')
+  t.equal(normalizeKubernetesVersion('v1.33'), 'v1.33.0')
+  t.equal(normalizeKubernetesVersion('1.32.4'), 'v1.32.4')
+  t.equal(normalizeKubernetesVersion('v1.32.4'), 'v1.32.4')
+  t.equal(normalizeKubernetesVersion('master'), 'master')
+  for (const bad of ['latest', '1', '1.32.4.1', 'v1.32.4-rc.1', '', 'vv1.32.4']) {
+    const error = t.throws(() => normalizeKubernetesVersion(bad)) as UsageError
+    t.type(error, UsageError, bad)
+    t.equal(error.message, `invalid Kubernetes version '${bad}'`)
+    t.match(error.hint, /X\.Y\.Z.*master/)
+  }
+})
+
+t.test('an OpenAPI document gives one file per GVK, in both flavours', async (t) => {
+  const set = schemasFromOpenApi(openapi, { kubernetesVersion: '1.32.13' })
+  const names = ['clusterrole-rbac-v1.json', 'configmap-v1.json', 'customresourcedefinition-apiextensions-v1.json',
+    'deleteoptions-networking-v1beta1.json', 'deleteoptions-v1.json', 'deployment-apps-v1.json']
+  t.same([...set.files.keys()].sort(), [...names.map((n) => `${STRICT}/${n}`), ...names.map((n) => `${LOOSE}/${n}`)])
+  t.same([...schemasFromOpenApi(openapi, { kubernetesVersion: V }).files.keys()], [...set.files.keys()], 'v prefix or not')
+  t.ok(schemasFromOpenApi(openapi, { kubernetesVersion: 'master' }).files.has('master-standalone/clusterrole-rbac-v1.json'))
+})
+
+t.test('$refs are inlined, siblings of a $ref win, apiVersion and kind are pinned', async (t) => {
+  const configMap = looseOf(schemasFromOpenApi(openapi, { kubernetesVersion: V }), 'configmap-v1.json')
+  t.same(configMap, {
+    properties: {
+      apiVersion: { type: 'string', enum: ['v1'] },
+      data: { additionalProperties: { type: 'string' }, type: ['object', 'null'] },
+      kind: { type: 'string', enum: ['ConfigMap'] },
+      metadata: { ...objectMeta, description: 'Standard metadata.', type: ['object', 'null'] },
+    },
+    type: 'object',
+    'x-kubernetes-group-version-kind': [{ group: '', kind: 'ConfigMap', version: 'v1' }],
+  })
+  const rbac = looseOf(schemasFromOpenApi(openapi, { kubernetesVersion: V }), 'clusterrole-rbac-v1.json')
+  t.same(rbac.properties.apiVersion, { type: 'string', enum: ['rbac.authorization.k8s.io/v1'] })
+  t.same(rbac.properties.kind, { type: 'string', enum: ['ClusterRole'] }, 'added where the definition had none')
+})
+
+t.test('strict closes objects with properties, except maps and preserve-unknown-fields', async (t) => {
+  const set = schemasFromOpenApi(openapi, { kubernetesVersion: V })
+  const strict = strictOf(set, 'deployment-apps-v1.json')
+  t.equal(strict.additionalProperties, false)
+  t.equal(strict.properties.metadata.additionalProperties, false)
+  t.same(strict.properties.metadata.properties.labels.additionalProperties, { type: 'string' }, 'a map keeps its value schema')
+  t.equal(strict.properties.spec.additionalProperties, false)
+  t.equal(strict.properties.spec.properties.template.additionalProperties, undefined, 'preserve-unknown-fields stays open')
+  t.equal(strictOf(set, 'clusterrole-rbac-v1.json').properties.rules.items.additionalProperties, false, 'array items too')
+  const loose = looseOf(set, 'deployment-apps-v1.json')
+  t.equal(loose.additionalProperties, undefined)
+  t.equal(loose.properties.spec.additionalProperties, undefined)
+})
+
+t.test('int-or-string, Quantity and optional fields accept what the API server accepts', async (t) => {
+  const spec = strictOf(schemasFromOpenApi(openapi, { kubernetesVersion: V }), 'deployment-apps-v1.json').properties.spec
+  t.same(spec.properties.maxSurge, { type: ['string', 'integer', 'null'] })
+  t.same(spec.properties.cpu, { type: ['string', 'number', 'null'] })
+  t.same(spec.properties.replicas, { format: 'int32', type: ['integer', 'null'] })
+  t.same(spec.properties.selector, { type: 'string' }, 'a required field may not be null')
+  t.same(strictOf(schemasFromOpenApi(openapi, { kubernetesVersion: V }), 'clusterrole-rbac-v1.json').properties.rules.items.properties.verbs, {
+    items: { type: 'string' },
+    type: 'array',
+  })
+})
+
+t.test('a definition that contains itself is cut at its second appearance', async (t) => {
+  const crd = strictOf(schemasFromOpenApi(openapi, { kubernetesVersion: V }), 'customresourcedefinition-apiextensions-v1.json')
+  t.same(crd.properties.spec.properties.properties, { additionalProperties: {}, type: ['object', 'null'] })
+  t.equal(crd.properties.spec.additionalProperties, false)
+})
+
+const calicoCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'ippools.crd.projectcalico.org' },
+  spec: {
+    group: 'crd.projectcalico.org',
+    names: { kind: 'IPPool', plural: 'ippools' },
+    scope: 'Cluster',
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                required: ['cidr'],
+                properties: {
+                  cidr: { type: 'string' },
+                  blockSize: { type: 'integer' },
+                  port: { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true },
+                  mode: { type: 'string', enum: ['Always', 'Never'], nullable: true },
+                  extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { a: { type: 'string' } } },
+                  rules: { type: 'array', items: { type: 'object', properties: { action: { type: 'string' } } } },
+                },
+              },
+            },
+          },
+        },
+      },
+      { name: 'v2', served: false, storage: false, schema: { openAPIV3Schema: { type: 'object' } } },
+      { name: 'v1beta1', served: true, storage: false },
+    ],
+  },
+}
+
+const legacyCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1beta1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'network-attachment-definitions.k8s.cni.cncf.io' },
+  spec: {
+    group: 'k8s.cni.cncf.io',
+    version: 'v1',
+    names: { kind: 'NetworkAttachmentDefinition' },
+    validation: { openAPIV3Schema: { properties: { spec: { properties: { config: { type: 'string' } } } } } },
+  },
+}
+
+t.test('CRDs give one file per served version, in both flavours', async (t) => {
+  const set = schemasFromCrds([calicoCrd, legacyCrd, { kind: 'CustomResourceDefinition', spec: { names: { kind: 'NoGroup' } } }], {
+    kubernetesVersion: '1.32.13',
+  })
+  t.same([...set.files.keys()].sort(), [
+    `${STRICT}/ippool-crd-v1.json`,
+    `${STRICT}/ippool-crd-v1beta1.json`,
+    `${STRICT}/networkattachmentdefinition-k8s-v1.json`,
+    `${LOOSE}/ippool-crd-v1.json`,
+    `${LOOSE}/ippool-crd-v1beta1.json`,
+    `${LOOSE}/networkattachmentdefinition-k8s-v1.json`,
+  ])
+})
+
+t.test('a CRD schema: strict, int-or-string, nullable, type meta added', async (t) => {
+  const set = schemasFromCrds([calicoCrd], { kubernetesVersion: V })
+  const strict = strictOf(set, 'ippool-crd-v1.json')
+  t.same(strict.properties.apiVersion, { type: 'string', enum: ['crd.projectcalico.org/v1'] })
+  t.same(strict.properties.kind, { type: 'string', enum: ['IPPool'] })
+  t.same(strict.properties.metadata, { type: 'object' })
+  t.equal(strict.additionalProperties, false)
+  const spec = strict.properties.spec
+  t.equal(spec.additionalProperties, false)
+  t.same(spec.properties.cidr, { type: 'string' })
+  t.same(spec.properties.blockSize, { type: ['integer', 'null'] })
+  t.same(spec.properties.port.type, ['string', 'integer', 'null'])
+  t.same(spec.properties.mode, { type: ['string', 'null'], enum: ['Always', 'Never', null], nullable: true })
+  t.equal(spec.properties.extra.additionalProperties, undefined, 'preserve-unknown-fields stays open')
+  t.equal(spec.properties.rules.items.additionalProperties, false)
+  t.equal(looseOf(set, 'ippool-crd-v1.json').properties.spec.additionalProperties, undefined)
+})
+
+t.test('a CRD version without a schema accepts any content', async (t) => {
+  const schema = strictOf(schemasFromCrds([calicoCrd], { kubernetesVersion: V }), 'ippool-crd-v1beta1.json')
+  t.same(schema, {
+    type: 'object',
+    'x-kubernetes-preserve-unknown-fields': true,
+    properties: {
+      metadata: { type: 'object' },
+      apiVersion: { type: 'string', enum: ['crd.projectcalico.org/v1beta1'] },
+      kind: { type: 'string', enum: ['IPPool'] },
+    },
+  })
+})
+
+t.test('a v1beta1 CRD uses spec.validation and spec.version', async (t) => {
+  const schema = strictOf(schemasFromCrds([legacyCrd], { kubernetesVersion: V }), 'networkattachmentdefinition-k8s-v1.json')
+  t.equal(schema.type, 'object')
+  t.equal(schema.additionalProperties, false)
+  t.same(schema.properties.spec, { properties: { config: { type: ['string', 'null'] } }, additionalProperties: false })
+  t.same(schema.properties.apiVersion, { type: 'string', enum: ['k8s.cni.cncf.io/v1'] })
+})
+
+t.test('mergeSchemaSets: the later set wins a path', async (t) => {
+  const a: SchemaSet = { files: new Map([['x/a.json', { a: 1 }], ['x/b.json', { b: 1 }]]) }
+  const b: SchemaSet = { files: new Map([['x/b.json', { b: 2 }]]) }
+  t.same([...mergeSchemaSets(a, b).files], [['x/a.json', { a: 1 }], ['x/b.json', { b: 2 }]])
+  t.equal(mergeSchemaSets().files.size, 0)
+})
+
+t.test('writeSchemaSet writes sorted-key JSON with a final newline', async (t) => {
+  const dir = t.testdir({})
+  const set: SchemaSet = { files: new Map([[`${STRICT}/x-v1.json`, { type: 'object', b: [{ z: 1, a: 2 }], a: null }], [`${LOOSE}/x-v1.json`, {}]]) }
+  t.equal(await writeSchemaSet(set, join(dir, 'nested', 'schemas')), 2)
+  t.equal(
+    await readFile(join(dir, 'nested', 'schemas', STRICT, 'x-v1.json'), 'utf8'),
+    '{\n  "a": null,\n  "b": [\n    {\n      "a": 2,\n      "z": 1\n    }\n  ],\n  "type": "object"\n}\n',
+  )
+  t.equal(await readFile(join(dir, 'nested', 'schemas', LOOSE, 'x-v1.json'), 'utf8'), '{}\n')
+})
+
+t.test('readOpenApiFile reads an OpenAPI v2 document and says what is wrong with others', async (t) => {
+  const dir = t.testdir({
+    'ok.json': JSON.stringify(openapi),
+    'broken.json': '{\n  "definitions": {,\n}\n',
+    'v3.json': '{"openapi": "3.0.0", "components": {}}',
+  })
+  t.same(await readOpenApiFile(join(dir, 'ok.json')), openapi)
+
+  const missing = (await readOpenApiFile(join(dir, 'nope.json')).catch((e: unknown) => e)) as ConfigError
+  t.type(missing, ConfigError)
+  t.equal(missing.message, `the OpenAPI document ${join(dir, 'nope.json')} does not exist`)
+  t.match(missing.hint, /kubectl get --raw \/openapi\/v2.*fetch-openapi\.sh/)
+
+  const broken = (await readOpenApiFile(join(dir, 'broken.json')).catch((e: unknown) => e)) as ConfigError
+  t.type(broken, ConfigError)
+  t.match(broken.message, new RegExp(`^${join(dir, 'broken.json')} is not JSON: `))
+  t.match(broken, { file: join(dir, 'broken.json'), line: 2, col: 19 })
+  t.equal(broken.frame, '  1 | {\n> 2 |   "definitions": {,\n    |                   ^\n  3 | }')
+
+  const v3 = (await readOpenApiFile(join(dir, 'v3.json')).catch((e: unknown) => e)) as ConfigError
+  t.type(v3, ConfigError)
+  t.equal(v3.message, `${join(dir, 'v3.json')} has no \`definitions\`: it is not an OpenAPI v2 document`)
+  t.match(v3.hint, /OpenAPI v3 \(\/openapi\/v3\) is not supported/)
+})
+
+interface KubeconformResult {
+  resources?: Array<{ filename: string; kind: string; name: string; status: string; msg: string; validationErrors?: Array<{ path: string; msg: string }> }>
+  summary: { valid: number; invalid: number; errors: number; skipped: number }
+}
+
+async function kubeconform(file: string, locations: string[], strict = true): Promise<KubeconformResult> {
+  const args = [...(strict ? ['-strict'] : []), '-summary', '-output', 'json', '-kubernetes-version', '1.32.13']
+  const run = await execa(kubeconformBin, [...args, ...locations.flatMap((l) => ['-schema-location', l]), file], { reject: false })
+  return JSON.parse(String(run.stdout)) as KubeconformResult
+}
+
+t.test('kubeconform finds and applies the small schemas', async (t) => {
+  const dir = t.testdir({
+    'ok.yaml': [
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, labels: {app: web}}\nspec: {selector: s, maxSurge: 25%, cpu: 2, replicas: null, template: {anything: 1}}',
+      'apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: 10.0.0.0/16, port: 80, mode: null, extra: {z: 1}}',
+      'apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata: {name: q}\nspec: {cidr: 10.0.0.0/16, port: http}',
+      'apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: n}\nspec: {config: "{}"}',
+    ].join('\n---\n'),
+    'bad.yaml': [
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {selector: s, maxSurge: 1.5}',
+      'apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: 10.0.0.0/16, mode: Sometimes}',
+      'apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata: {name: q}\nspec: {cidr: 10.0.0.0/16, colour: blue}',
+    ].join('\n---\n'),
+  })
+  await writeSchemaSet(schemasFromOpenApi(openapi, { kubernetesVersion: '1.32.13' }), join(dir, 'k8s'))
+  await writeSchemaSet(schemasFromCrds([calicoCrd, legacyCrd], { kubernetesVersion: '1.32.13' }), join(dir, 'crds'))
+  const locations = [join(dir, 'k8s'), join(dir, 'crds')]
+
+  const ok = await kubeconform(join(dir, 'ok.yaml'), locations)
+  t.same(ok.summary, { valid: 4, invalid: 0, errors: 0, skipped: 0 }, JSON.stringify(ok.resources))
+
+  const bad = await kubeconform(join(dir, 'bad.yaml'), locations)
+  t.same(bad.summary, { valid: 0, invalid: 3, errors: 0, skipped: 0 })
+  t.same(
+    bad.resources?.map((r) => [r.name, r.validationErrors?.map((e) => e.path)]).sort(),
+    [['a', ['/spec/maxSurge']], ['p', ['/spec/mode']], ['q', ['/spec']]],
+  )
+  t.same((await kubeconform(join(dir, 'bad.yaml'), locations, false)).summary.invalid, 2, 'without -strict, unknown fields pass')
+})
+
+/** The real swagger.json: PHAROS_TEST_OPENAPI (set by `npm test`), else the pinned release in the module cache. */
+function realOpenApiPath(): string | undefined {
+  const fromEnv = process.env.PHAROS_TEST_OPENAPI
+  if (fromEnv) return fromEnv
+  const cached = join(process.env.HOME ?? '/root', 'go', 'pkg', 'mod', 'k8s.io', `kubernetes@${V}`, 'api', 'openapi-spec', 'swagger.json')
+  return existsSync(cached) ? cached : undefined
+}
+
+function corpusObjects(text: string): Array<Record<string, any>> {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as Record<string, any> | null)
+    .filter((o): o is Record<string, any> => o !== null && typeof o === 'object')
+    .flatMap((o) => (o.kind === 'List' && Array.isArray(o.items) ? o.items : [o]))
+}
+
+t.test('with the real swagger.json, every corpus manifest validates under -strict', async (t) => {
+  const openapiPath = realOpenApiPath()
+  if (!openapiPath) {
+    t.fail(`no swagger.json: set PHAROS_TEST_OPENAPI or run the tests with \`npm test\`, which fetches k8s.io/kubernetes@${V}`)
+    return
+  }
+  const dir = t.testdir({})
+  const started = performance.now()
+  const set = schemasFromOpenApi(await readOpenApiFile(openapiPath), { kubernetesVersion: '1.32.13' })
+  const written = await writeSchemaSet(set, join(dir, 'k8s'))
+  t.comment(`${written} schemas from ${openapiPath} in ${Math.round(performance.now() - started)} ms`)
+  t.ok(existsSync(join(dir, 'k8s', STRICT, 'customresourcedefinition-apiextensions-v1.json')), 'the CRD kind has a schema')
+  t.ok(existsSync(join(dir, 'k8s', STRICT, 'daemonset-apps-v1.json')))
+
+  const corpora = (await readdir(corpusDir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && e.name !== 'flannel-legacy' && e.name !== 'flannel-legacy-2019')
+    .map((e) => e.name)
+    .sort()
+  t.ok(corpora.length >= 7, `corpus found in ${corpusDir}`)
+  for (const corpus of corpora) {
+    for (const file of (await readdir(join(corpusDir, corpus))).sort()) {
+      const path = join(corpusDir, corpus, file)
+      const objects = corpusObjects(await readFile(path, 'utf8'))
+      const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition')
+      const crdDir = join(dir, `crds-${corpus}`)
+      await writeSchemaSet(schemasFromCrds(crds, { kubernetesVersion: '1.32.13' }), crdDir)
+      const result = await kubeconform(path, [join(dir, 'k8s'), crdDir])
+      t.comment(`${corpus}/${file}: ${JSON.stringify(result.summary)}`)
+      t.same(
+        result.summary,
+        { valid: objects.length, invalid: 0, errors: 0, skipped: 0 },
+        `${corpus}/${file}: ${objects.length} resources valid`,
+        { problems: result.resources?.map((r) => `${r.kind}/${r.name}: ${r.status} ${r.msg}`) },
+      )
+    }
+  }
+
+  const bad = join(dir, 'bad.yaml')
+  await writeFile(
+    bad,
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: "three"\n  selector: {matchLabels: {app: web}}\n' +
+      '  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n' +
+      '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labelz: {a: b}\n',
+  )
+  const result = await kubeconform(bad, [join(dir, 'k8s')])
+  t.same(result.summary, { valid: 0, invalid: 2, errors: 0, skipped: 0 })
+  t.same(
+    result.resources?.map((r) => [r.kind, r.status, r.validationErrors]).sort(),
+    [
+      ['ConfigMap', 'statusInvalid', [{ path: '/metadata', msg: "additional properties 'labelz' not allowed" }]],
+      ['Deployment', 'statusInvalid', [{ path: '/spec/replicas', msg: 'got string, want null or integer' }]],
+    ],
+  )
+})
