@@ -24,8 +24,9 @@ if [ ! -f "$swagger" ]; then
   command -v go >/dev/null 2>&1 ||
     fail "Go is not installed (https://go.dev/dl/); it downloads $module, which holds the OpenAPI document"
   echo "fetch-openapi: downloading $module for its OpenAPI document (go mod download)..." >&2
-  # -json reports a failure in its Error field on stdout, so keep stdout to quote it.
-  if ! json=$(go mod download -json "$module"); then
+  # -json reports a failure in its Error field on stdout, so keep stdout to quote it. Run from / so that a
+  # go.mod or go.work around the caller plays no part.
+  if ! json=$(cd / && GOWORK=off go mod download -json "$module"); then
     reason=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p')
     fail "go mod download $module failed: ${reason:-see above}; check the version and that the Go module proxy (GOPROXY) is reachable"
   fi

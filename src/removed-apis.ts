@@ -7,6 +7,9 @@ import { isMap, isScalar, type Document, type YAMLMap } from 'yaml'
 import { describeObject, type ManifestDocument, type ManifestObject } from './documents.js'
 import { UsageError } from './errors.js'
 
+/** The mechanical rewrites --upgrade-apis knows; each is a blocker check plus an edit (see REWRITES). */
+export type RewriteName = 'apiVersion' | 'workload' | 'webhooks'
+
 export interface RemovedApi {
   apiVersion: string
   kinds: readonly string[] | '*'
@@ -14,9 +17,12 @@ export interface RemovedApi {
   removedIn: string
   /** Undefined when nothing took its place. */
   replacement?: string
-  /** How --upgrade-apis rewrites it; undefined means report only. */
-  rewrite?: 'apiVersion' | 'workload'
-  /** Report-only rows: what to change by hand. Rewritten rows: a behaviour change worth telling. */
+  /** How --upgrade-apis rewrites it (one of REWRITES); undefined means report only. */
+  rewrite?: RewriteName
+  /**
+   * Report-only rows: what to change by hand. Rewritten rows: a behaviour change worth telling. Rows without
+   * a replacement: what took its place.
+   */
   note?: string
 }
 
@@ -67,9 +73,10 @@ export const REMOVED_APIS: readonly RemovedApi[] = [
     kinds: WEBHOOK_KINDS,
     removedIn: '1.22',
     replacement: 'admissionregistration.k8s.io/v1',
+    rewrite: 'webhooks',
     note:
-      'convert it to admissionregistration.k8s.io/v1 by hand: v1 requires sideEffects and ' +
-      'admissionReviewVersions on every webhook',
+      'v1 defaults differ where a webhook leaves them unset: failurePolicy Fail (was Ignore), matchPolicy ' +
+      'Equivalent (was Exact), timeoutSeconds 10 (was 30)',
   },
   {
     apiVersion: 'apiregistration.k8s.io/v1beta1',
@@ -100,15 +107,19 @@ export const REMOVED_APIS: readonly RemovedApi[] = [
     rewrite: 'apiVersion',
     note: 'an empty spec.selector now selects every pod in the namespace',
   },
+  {
+    apiVersion: 'policy/v1beta1',
+    kinds: ['PodSecurityPolicy'],
+    removedIn: '1.25',
+    note: 'Pod Security Admission replaced it',
+  },
   // extensions/v1beta1 stopped serving PodSecurityPolicy with the other extensions kinds in 1.16.
-  ...([['policy/v1beta1', '1.25'], ['extensions/v1beta1', '1.16']] as const).map(
-    ([apiVersion, removedIn]): RemovedApi => ({
-      apiVersion,
-      kinds: ['PodSecurityPolicy'],
-      removedIn,
-      note: 'Pod Security Admission took its place',
-    }),
-  ),
+  {
+    apiVersion: 'extensions/v1beta1',
+    kinds: ['PodSecurityPolicy'],
+    removedIn: '1.16',
+    note: 'policy/v1beta1 served it up to 1.24, then Pod Security Admission replaced it',
+  },
   {
     apiVersion: 'batch/v1beta1',
     kinds: ['CronJob'],
@@ -216,7 +227,7 @@ export function upgradeRemovedApis(documents: ManifestDocument[], options: { dro
   const kept: ManifestDocument[] = []
   for (const doc of documents) {
     const removed = removedApiOf(doc.object)
-    if (removed?.rewrite && removed.replacement) {
+    if (removed?.rewrite && removed.replacement && REWRITES[removed.rewrite].blockers(doc.object).length === 0) {
       const { document, changes } = rewrite(doc, removed.replacement, removed.rewrite)
       kept.push(document)
       upgrades.push({
@@ -262,30 +273,80 @@ function finding(doc: ManifestDocument, removed: RemovedApi): RemovedApiFinding 
     removedIn: removed.removedIn,
     replacement: removed.replacement,
     message: `${describeObject(doc.object)} uses ${apiVersion}, removed in Kubernetes ${removed.removedIn}${instead}`,
-    hint: hintFor(kind, removed),
+    hint: hintFor(doc.object, removed),
   }
 }
 
-function hintFor(kind: string, removed: RemovedApi): string {
+function hintFor(object: ManifestObject, removed: RemovedApi): string {
   if (removed.replacement === undefined) {
     const why = removed.note ? ` (${removed.note})` : ''
-    return `${kind} has no replacement${why}: remove it, or render with --drop-removed`
+    return `${object.kind} has no replacement: remove it, or render with --drop-removed${why}`
   }
-  if (removed.rewrite) return 'render with --upgrade-apis to rewrite it'
-  return removed.note ?? `change it to ${removed.replacement} by hand`
+  if (!removed.rewrite) return removed.note ?? `change it to ${removed.replacement} by hand`
+  const blockers = REWRITES[removed.rewrite].blockers(object)
+  if (blockers.length > 0) return `${blockers.join('; ')}, then render with --upgrade-apis`
+  return 'render with --upgrade-apis to rewrite it'
+}
+
+interface Rewrite {
+  /** What the user must add by hand before the rewrite gives a valid object; empty when it can go ahead. */
+  blockers(object: ManifestObject): string[]
+  /** Changes beyond apiVersion, made to the (already copied) document; returns notes for ApiUpgrade.changes. */
+  apply(yaml: Document, before: ManifestObject): string[]
+}
+
+const REWRITES: Record<RewriteName, Rewrite> = {
+  apiVersion: { blockers: () => [], apply: () => [] },
+  workload: { blockers: workloadBlockers, apply: upgradeWorkloadSpec },
+  webhooks: { blockers: webhookBlockers, apply: () => [] },
 }
 
 function rewrite(
   original: ManifestDocument,
   to: string,
-  how: 'apiVersion' | 'workload',
+  how: RewriteName,
 ): { document: ManifestDocument; changes: string[] } {
   const yaml = original.yaml.clone()
   // Setting an existing key keeps its position, scalar style and comments.
   yaml.set('apiVersion', to)
-  const changes = how === 'workload' ? upgradeWorkloadSpec(yaml, original.object) : []
+  const changes = REWRITES[how].apply(yaml, original.object)
   const object = yaml.toJS({ maxAliasCount: 1000 }) as ManifestObject
   return { document: { ...original, object, yaml }, changes }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+function workloadBlockers(object: ManifestObject): string[] {
+  const spec = isRecord(object.spec) ? object.spec : {}
+  if (spec.selector !== undefined) return []
+  const template = isRecord(spec.template) ? spec.template : {}
+  const labels = isRecord(template.metadata) ? template.metadata.labels : undefined
+  if (isRecord(labels) && Object.keys(labels).length > 0) return []
+  return ['apps/v1 requires spec.selector and the pod template has no labels to take it from: add labels to ' +
+    'spec.template.metadata.labels']
+}
+
+/** v1 rejects a webhook without these, and accepts only the side-effect classes that honour dry runs. */
+const V1_SIDE_EFFECTS = ['None', 'NoneOnDryRun']
+
+function webhookBlockers(object: ManifestObject): string[] {
+  const webhooks = Array.isArray(object.webhooks) ? (object.webhooks as unknown[]) : []
+  return webhooks.flatMap((webhook, index) => {
+    const fields = isRecord(webhook) ? webhook : {}
+    const missing: string[] = []
+    if (!V1_SIDE_EFFECTS.includes(fields.sideEffects as string)) {
+      const had = fields.sideEffects === undefined ? '' : ` (not ${String(fields.sideEffects)})`
+      missing.push(`sideEffects: None or NoneOnDryRun${had}`)
+    }
+    const versions = fields.admissionReviewVersions
+    if (!Array.isArray(versions) || versions.length === 0) {
+      missing.push('admissionReviewVersions (e.g. [v1, v1beta1], the AdmissionReview versions it understands)')
+    }
+    if (missing.length === 0) return []
+    const name = typeof fields.name === 'string' ? ` (${fields.name})` : ''
+    return [`webhooks[${index}]${name} needs ${missing.join(' and ')}, which v1 requires`]
+  })
 }
 
 /** What apps/v1 requires of a workload that the beta APIs did not (so kubeconform -strict accepts it). */
@@ -293,7 +354,7 @@ function upgradeWorkloadSpec(yaml: Document, before: ManifestObject): string[] {
   const spec = yaml.get('spec', true)
   if (!isMap(spec)) return []
   const changes: string[] = []
-  if (!spec.has('selector')) changes.push(addSelector(yaml, spec))
+  if (!spec.has('selector')) changes.push(addSelector(yaml, spec, before))
   // Fields the beta APIs had and apps/v1 does not.
   for (const field of ['templateGeneration', 'rollbackTo']) {
     if (spec.has(field)) {
@@ -311,12 +372,10 @@ function upgradeWorkloadSpec(yaml: Document, before: ManifestObject): string[] {
   return changes
 }
 
-function addSelector(yaml: Document, spec: YAMLMap): string {
-  const labels = yaml.getIn(['spec', 'template', 'metadata', 'labels'], true)
-  if (!isMap(labels) || labels.items.length === 0) {
-    return 'spec.selector is required in apps/v1 and the pod template has no labels: add both by hand'
-  }
-  const selector = yaml.createPair('selector', { matchLabels: labels.toJSON() as unknown })
+/** Only called when workloadBlockers found the template labels. */
+function addSelector(yaml: Document, spec: YAMLMap, before: ManifestObject): string {
+  const { template } = before.spec as { template: { metadata: { labels: Record<string, unknown> } } }
+  const selector = yaml.createPair('selector', { matchLabels: template.metadata.labels })
   const templateAt = spec.items.findIndex((pair) => (isScalar(pair.key) ? pair.key.value : pair.key) === 'template')
   spec.items.splice(templateAt === -1 ? spec.items.length : templateAt, 0, selector)
   return 'added spec.selector.matchLabels from the pod template labels'

@@ -150,8 +150,9 @@ async function runKubeconform(
 ): Promise<ResourceResult[]> {
   const resourcesDir = join(work, 'resources')
   await mkdir(resourcesDir)
-  const fileNames = documents.map((_, i) => `${String(i).padStart(5, '0')}.yaml`)
-  await Promise.all(documents.map((doc, i) => writeFile(join(resourcesDir, fileNames[i] as string), doc.yaml.toString())))
+  // JSON: already at hand as `object`, and quicker than YAML to write and for kubeconform to read.
+  const fileNames = documents.map((_, i) => `${String(i).padStart(5, '0')}.json`)
+  await Promise.all(documents.map((doc, i) => writeFile(join(resourcesDir, fileNames[i] as string), JSON.stringify(doc.object))))
 
   const locations = options.schemaLocations.length > 0 ? [...options.schemaLocations] : ['default']
   // The set's own CRDs validate its custom resources without extra flags.

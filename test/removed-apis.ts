@@ -25,6 +25,12 @@ const exampleDir = join(repoRoot, 'examples', 'flannel', 'flannel')
 const examplePaths = ['01-cluster-role.yml', '02-cluster-role-binding.yml', '03-daemon-set.yml', '03-service-account.yml']
   .map((name) => join(exampleDir, name))
 const [clusterRolePath, bindingPath, daemonSetPath] = examplePaths as [string, string, string, string]
+/** The spec's ERB ConfigMap, rendered by hand: templates are not this module's business. */
+const exampleConfigMap = documentsOf(
+  join(exampleDir, '04-config-map.yml'),
+  readFileSync(join(exampleDir, '04-config-map.yml.erb'), 'utf8').replace(/<%=.*?%>/g, '10.32.0.0/12'),
+)
+const exampleDocuments = () => [...readDocuments(...examplePaths), ...exampleConfigMap]
 
 /** [kind, name, apiVersion, removedIn, replacement, line, documentIndex] for compact comparisons. */
 const brief = (f: RemovedApiFinding) => [f.kind, f.name, f.apiVersion, f.removedIn, f.replacement, f.line, f.documentIndex]
@@ -61,7 +67,7 @@ t.test('the table: rewritten rows have a replacement, PodSecurityPolicy has none
 })
 
 t.test('the spec example: extensions/v1beta1 DaemonSet and rbac v1beta1, by version', async (t) => {
-  const docs = readDocuments(...examplePaths)
+  const docs = exampleDocuments()
   const master = findRemovedApis(docs, 'master')
   t.same(master, [
     {
@@ -110,7 +116,7 @@ t.test('the spec example: extensions/v1beta1 DaemonSet and rbac v1beta1, by vers
 })
 
 t.test('upgrading the spec example: apps/v1 with a selector before template, rbac v1, input untouched', async (t) => {
-  const docs = readDocuments(...examplePaths)
+  const docs = exampleDocuments()
   const before = docs.map((d) => [JSON.stringify(d.object), d.yaml.toString()])
   const { documents, upgrades, dropped } = upgradeRemovedApis(docs, { dropRemoved: false })
 
@@ -137,6 +143,7 @@ t.test('upgrading the spec example: apps/v1 with a selector before template, rba
     ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'],
     ['apps/v1', 'DaemonSet'],
     ['v1', 'ServiceAccount'],
+    ['v1', 'ConfigMap'],
   ])
 
   const daemonSet = documents[2] as ManifestDocument
@@ -169,6 +176,7 @@ t.test('upgrading the spec example: apps/v1 with a selector before template, rba
   t.equal((documents[0] as ManifestDocument).yaml.toString().split('\n')[1], 'apiVersion: rbac.authorization.k8s.io/v1',
     'apiVersion keeps its place after kind')
   t.equal(documents[3], docs[3], 'an unchanged document is passed through')
+  t.equal(documents[4], docs[4])
 
   t.same(docs.map((d) => [JSON.stringify(d.object), d.yaml.toString()]), before, 'the input is not mutated')
 })
@@ -206,7 +214,8 @@ t.test('corpus: flannel of 2019 has a PodSecurityPolicy, rbac v1beta1 and five D
     removedIn: '1.16',
     replacement: undefined,
     message: 'PodSecurityPolicy psp.flannel.unprivileged uses extensions/v1beta1, removed in Kubernetes 1.16, with no replacement',
-    hint: 'PodSecurityPolicy has no replacement (Pod Security Admission took its place): remove it, or render with --drop-removed',
+    hint: 'PodSecurityPolicy has no replacement: remove it, or render with --drop-removed (policy/v1beta1 served it ' +
+      'up to 1.24, then Pod Security Admission replaced it)',
   }
   const findings = findRemovedApis(docs, 'master')
   t.same(findings.map(brief), [
@@ -258,28 +267,30 @@ const object = (apiVersion: string, kind: string, body = '') =>
   `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: x\n${body}`
 
 t.test('matches on apiVersion and kind; each row is rewritten or reported as the table says', async (t) => {
-  const cases: Array<[apiVersion: string, kind: string, to: string | undefined, hint: RegExp]> = [
+  const podTemplate = 'spec:\n  template:\n    metadata: {labels: {app: x}}\n'
+  const cases: Array<[apiVersion: string, kind: string, to: string | undefined, hint: RegExp, body?: string]> = [
     ['extensions/v1beta1', 'NetworkPolicy', 'networking.k8s.io/v1', /--upgrade-apis/],
-    ['apps/v1beta1', 'StatefulSet', 'apps/v1', /--upgrade-apis/],
-    ['apps/v1beta2', 'ReplicaSet', 'apps/v1', /--upgrade-apis/],
+    ['apps/v1beta1', 'StatefulSet', 'apps/v1', /--upgrade-apis/, podTemplate],
+    ['apps/v1beta2', 'ReplicaSet', 'apps/v1', /--upgrade-apis/, podTemplate],
     ['rbac.authorization.k8s.io/v1beta1', 'RoleBinding', 'rbac.authorization.k8s.io/v1', /--upgrade-apis/],
     ['apiregistration.k8s.io/v1beta1', 'APIService', 'apiregistration.k8s.io/v1', /--upgrade-apis/],
     ['policy/v1beta1', 'PodDisruptionBudget', 'policy/v1', /--upgrade-apis/],
     ['batch/v1beta1', 'CronJob', 'batch/v1', /--upgrade-apis/],
     ['storage.k8s.io/v1beta1', 'CSIStorageCapacity', 'storage.k8s.io/v1', /--upgrade-apis/],
     ['apiextensions.k8s.io/v1beta1', 'CustomResourceDefinition', undefined, /^convert it to apiextensions\.k8s\.io\/v1 by hand: .*structural/],
-    ['admissionregistration.k8s.io/v1beta1', 'MutatingWebhookConfiguration', undefined, /sideEffects and admissionReviewVersions/],
-    ['admissionregistration.k8s.io/v1beta1', 'ValidatingWebhookConfiguration', undefined, /sideEffects and admissionReviewVersions/],
+    ['admissionregistration.k8s.io/v1beta1', 'MutatingWebhookConfiguration', 'admissionregistration.k8s.io/v1', /--upgrade-apis/],
+    ['admissionregistration.k8s.io/v1beta1', 'ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/v1', /--upgrade-apis/],
     ['extensions/v1beta1', 'Ingress', undefined, /^convert it to networking\.k8s\.io\/v1 by hand: .*pathType/],
     ['networking.k8s.io/v1beta1', 'Ingress', undefined, /pathType/],
     ['networking.k8s.io/v1beta1', 'IngressClass', undefined, /pathType/],
     ['autoscaling/v2beta1', 'HorizontalPodAutoscaler', undefined, /^convert it to autoscaling\/v2 by hand/],
     ['autoscaling/v2beta2', 'HorizontalPodAutoscaler', undefined, /autoscaling\/v2 by hand/],
     ['flowcontrol.apiserver.k8s.io/v1beta2', 'FlowSchema', undefined, /nominalConcurrencyShares/],
-    ['policy/v1beta1', 'PodSecurityPolicy', undefined, /^PodSecurityPolicy has no replacement/],
+    ['policy/v1beta1', 'PodSecurityPolicy', undefined,
+      /^PodSecurityPolicy has no replacement: remove it, or render with --drop-removed \(Pod Security Admission replaced it\)$/],
   ]
-  for (const [apiVersion, kind, to, hint] of cases) {
-    const docs = documentsOf('/set/x.yml', object(apiVersion, kind))
+  for (const [apiVersion, kind, to, hint, body] of cases) {
+    const docs = documentsOf('/set/x.yml', object(apiVersion, kind, body))
     const [found] = findRemovedApis(docs, 'master')
     t.match(found, { apiVersion, kind, hint }, `${apiVersion} ${kind} is reported`)
     const { documents, upgrades } = upgradeRemovedApis(docs, { dropRemoved: false })
@@ -374,12 +385,72 @@ t.test('workload rewrite: templateGeneration removed, selector added before temp
   t.same((documents[0]?.object.spec as { selector: unknown }).selector, { matchLabels: { 'k8s-app': 'proxy' } })
 })
 
-t.test('workload rewrite: without template labels the selector is left to the user', async (t) => {
+t.test('workload rewrite: without a selector or template labels it is a finding, not a guess', async (t) => {
   const text = object('apps/v1beta2', 'Deployment', 'spec:\n  template:\n    spec: {containers: []}\n')
-  const { documents, upgrades } = upgradeRemovedApis(documentsOf('/set/d.yml', text), { dropRemoved: false })
-  t.equal(documents[0]?.object.apiVersion, 'apps/v1')
-  t.same(upgrades[0]?.changes, ['spec.selector is required in apps/v1 and the pod template has no labels: add both by hand'])
-  t.same(Object.keys(documents[0]?.object.spec as object), ['template'])
+  const docs = documentsOf('/set/d.yml', text)
+  const hint = 'apps/v1 requires spec.selector and the pod template has no labels to take it from: add labels to ' +
+    'spec.template.metadata.labels, then render with --upgrade-apis'
+  t.match(findRemovedApis(docs, 'master'), [{ kind: 'Deployment', replacement: 'apps/v1', hint }])
+  const { documents, upgrades } = upgradeRemovedApis(docs, { dropRemoved: false })
+  t.same(upgrades, [])
+  t.equal(documents[0], docs[0], 'left as it is')
+  t.match(findRemovedApis(documents, 'master'), [{ hint }], 'and still reported')
+
+  const labelled = documentsOf('/set/d.yml', object('apps/v1beta2', 'Deployment', 'spec:\n  selector: {matchLabels: {a: b}}\n  template:\n    spec: {containers: []}\n'))
+  t.equal(upgradeRemovedApis(labelled, { dropRemoved: false }).upgrades.length, 1, 'an existing selector is enough')
+})
+
+const webhookConfiguration = (webhooks: string) =>
+  object('admissionregistration.k8s.io/v1beta1', 'ValidatingWebhookConfiguration', `webhooks:\n${webhooks}`)
+
+t.test('webhook configurations: rewritten only when every webhook has what v1 requires', async (t) => {
+  const complete = [
+    '  - name: a.example.com # first',
+    '    sideEffects: None',
+    '    admissionReviewVersions:',
+    '      - v1beta1',
+    '    clientConfig:',
+    '      url: https://a.example.com/validate',
+    '',
+  ].join('\n')
+  const docs = documentsOf('/set/webhooks.yml', webhookConfiguration(complete))
+  t.match(findRemovedApis(docs, '1.22'), [{ replacement: 'admissionregistration.k8s.io/v1', hint: 'render with --upgrade-apis to rewrite it' }])
+  t.same(findRemovedApis(docs, '1.21'), [])
+  const { documents, upgrades } = upgradeRemovedApis(docs, { dropRemoved: false })
+  t.same(upgrades[0]?.changes, [
+    'v1 defaults differ where a webhook leaves them unset: failurePolicy Fail (was Ignore), matchPolicy ' +
+      'Equivalent (was Exact), timeoutSeconds 10 (was 30)',
+  ])
+  t.equal(
+    documents[0]?.yaml.toString(),
+    `apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: x\nwebhooks:\n${complete}`,
+  )
+
+  const incomplete = [
+    '  - name: a.example.com',
+    '    sideEffects: None',
+    '  - name: b.example.com',
+    '    sideEffects: Unknown',
+    '    admissionReviewVersions: [v1]',
+    '  - name: c.example.com',
+    '    admissionReviewVersions: []',
+    '',
+  ].join('\n')
+  const partial = documentsOf('/set/webhooks.yml', webhookConfiguration(incomplete))
+  t.match(findRemovedApis(partial, 'master'), [{
+    replacement: 'admissionregistration.k8s.io/v1',
+    hint:
+      'webhooks[0] (a.example.com) needs admissionReviewVersions (e.g. [v1, v1beta1], the AdmissionReview ' +
+      'versions it understands), which v1 requires; ' +
+      'webhooks[1] (b.example.com) needs sideEffects: None or NoneOnDryRun (not Unknown), which v1 requires; ' +
+      'webhooks[2] (c.example.com) needs sideEffects: None or NoneOnDryRun and admissionReviewVersions (e.g. ' +
+      '[v1, v1beta1], the AdmissionReview versions it understands), which v1 requires, ' +
+      'then render with --upgrade-apis',
+  }])
+  const kept = upgradeRemovedApis(partial, { dropRemoved: true })
+  t.same(kept.upgrades, [])
+  t.same(kept.dropped, [], 'it has a replacement, so it is never dropped')
+  t.equal(kept.documents[0], partial[0])
 })
 
 t.test('an item of a kind: List is upgraded on its own', async (t) => {

@@ -12,7 +12,10 @@ import { applyCommand, diffCommand } from './commands/apply.js'
 import type { CliIO } from './io.js'
 import { formatDiagnostic } from './report.js'
 
-/** A command's work, run after parsing so that its errors reach the one handler below. */
+/**
+ * A command's work, run after parsing so that its errors reach the one handler below. Command modules
+ * import the core inside their handlers, so that start-up (and --help) only loads what the command uses.
+ */
 export type CommandResult = () => Promise<ExitCode>
 
 export const PROGRAM = 'kubectl pharos-net'

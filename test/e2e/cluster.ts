@@ -187,6 +187,45 @@ t.test('a cluster set up by Pharos is taken over', async (t) => {
   t.equal(await getJson(['configmap', 'pharos-leftover', '-n', 'kube-system']), undefined, 'labelled leftover pruned')
 })
 
+t.test('--dry-run=server changes nothing; a kubectl two minor versions away is a warning', async (t) => {
+  const dir = await exampleCopy(t)
+  t.equal((await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)).exitCode, 0)
+  const config = await readFile(join(dir, 'cluster.yml'), 'utf8')
+  await writeFile(join(dir, 'cluster.yml'), config.replace('172.31.0.0/16', '172.29.0.0/16'))
+  const dry = await apply(['-c', 'cluster.yml', '--upgrade-apis', '--dry-run=server'], dir)
+  t.equal(dry.exitCode, 0, dry.stderr)
+  t.match(dry.stdout, /serverside-applied \(server dry run\)/)
+  const cm = await getJson(['configmap', 'kube-flannel-cfg', '-n', 'kube-system'])
+  t.match(cm?.data['net-conf.json'], '172.31.0.0/16', 'the cluster keeps the applied CIDR')
+
+  const old = '/usr/lib/google-cloud-sdk/bin/kubectl.1.30'
+  const skewed = await diff(['-c', 'cluster.yml', '--upgrade-apis', '--kubectl', old], dir)
+  t.equal(skewed.exitCode, 1, skewed.stderr)
+  t.match(skewed.stderr, /warning: kubectl v1\.30\.\d+\S* is 2 minor versions away from the server \(v1\.32\.\d+\)/)
+})
+
+t.test('an aggregated API whose backend is down does not stop apply or prune', async (t) => {
+  const broken = [
+    'apiVersion: apiregistration.k8s.io/v1', 'kind: APIService', 'metadata: {name: v1beta1.broken.example.com}',
+    'spec: {group: broken.example.com, version: v1beta1, groupPriorityMinimum: 100, versionPriority: 100,',
+    '  insecureSkipTLSVerify: true, service: {name: nothing, namespace: kube-system}}', '',
+  ].join('\n')
+  t.equal((await kubectl(['apply', '-f', '-'], { input: broken })).exitCode, 0)
+  t.teardown(() => kubectl(['delete', 'apiservice', 'v1beta1.broken.example.com', '--ignore-not-found']).then(() => undefined))
+  const dir = await exampleCopy(t)
+  const run = await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+})
+
+t.test('schemas --from-cluster writes schemas that validate the set offline', async (t) => {
+  const dir = t.testdir({})
+  const run = await pharosNet(['schemas', '--from-cluster', '-d', join(dir, 'schemas')])
+  t.equal(run.exitCode, 0, run.stderr)
+  t.match(run.stderr, /wrote \d+ schemas for Kubernetes v1\.32\.\d+/)
+  const valid = await pharosNet(['validate', '-c', 'examples/flannel/cluster.yml', '--upgrade-apis', '--schema-location', join(dir, 'schemas')])
+  t.equal(valid.exitCode, 0, valid.stdout + valid.stderr)
+})
+
 t.test('every corpus file applies and then diffs clean, each apply pruning the previous set', async (t) => {
   const folders = (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
   for (const folder of folders) {

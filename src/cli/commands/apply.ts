@@ -1,9 +1,7 @@
 import { join, resolve } from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
-import { formatRef, type DryRun } from '../../cluster.js'
-import { applyManifests, diffManifests } from '../../deploy.js'
+import type { DryRun } from '../../cluster.js'
 import { UsageError } from '../../errors.js'
-import { renderManifestSet } from '../../pipeline.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
 import { kubectlTarget, renderOptionsFrom, withClusterOptions, withRenderOptions, type ClusterArgs, type RenderArgs } from '../options.js'
@@ -39,6 +37,7 @@ const warn = (io: CliIO, args: GlobalArgs, messages: string[]) => {
 }
 
 async function renderForCluster(args: DeployArgs, io: CliIO) {
+  const { renderManifestSet } = await import('../../pipeline.js')
   const set = await renderManifestSet(renderOptionsFrom(args, io))
   // Removed APIs are checked against the server's version during validation, not as render warnings.
   reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
@@ -62,6 +61,7 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
     handler: (args) =>
       done(async () => {
         const waitSeconds = args.wait ? parseDuration(args.timeout) : undefined
+        const [{ applyManifests }, { formatRef }] = await Promise.all([import('../../deploy.js'), import('../../cluster.js')])
         const set = await renderForCluster(args, io)
         const result = await applyManifests({
           target: kubectlTarget(args, io),
@@ -99,6 +99,7 @@ export function diffCommand(io: CliIO, done: (result: CommandResult) => void): C
     builder: (yargs: Argv<GlobalArgs>) => withClusterOptions(withRenderOptions(yargs)),
     handler: (args) =>
       done(async () => {
+        const [{ diffManifests }, { formatRef }] = await Promise.all([import('../../deploy.js'), import('../../cluster.js')])
         const set = await renderForCluster(args, io)
         const result = await diffManifests({ target: kubectlTarget(args, io), documents: set.documents })
         warn(io, args, result.warnings)

@@ -1,6 +1,5 @@
 import { relative, resolve } from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
-import { defaultTemplatesDir, scaffoldProvider } from '../../scaffold.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
 
@@ -22,6 +21,7 @@ export function initCommand(io: CliIO, done: (result: CommandResult) => void): C
         .example('$0 init --provider flannel my-network', 'then: $0 render -c my-network/cluster.yml'),
     handler: (args) =>
       done(async () => {
+        const { defaultTemplatesDir, scaffoldProvider } = await import('../../scaffold.js')
         const dir = resolve(io.cwd, args.dir)
         const result = await scaffoldProvider({
           provider: args.provider,

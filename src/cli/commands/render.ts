@@ -1,8 +1,5 @@
 import { resolve } from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
-import { outputFiles, outputStream, writeOutput } from '../../output.js'
-import { renderManifestSet } from '../../pipeline.js'
-import { normalizeKubernetesVersion } from '../../schemas.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
 import { renderOptionsFrom, withRenderOptions, type RenderArgs } from '../options.js'
@@ -28,6 +25,8 @@ export function renderCommand(io: CliIO, done: (result: CommandResult) => void):
         .example('$0 render --stdout | kubectl apply -f -', 'pipe the manifests'),
     handler: (args) =>
       done(async () => {
+        const [{ outputFiles, outputStream, writeOutput }, { renderManifestSet }, { normalizeKubernetesVersion }] =
+          await Promise.all([import('../../output.js'), import('../../pipeline.js'), import('../../schemas.js')])
         const version = args['kubernetes-version'] && normalizeKubernetesVersion(args['kubernetes-version'])
         const set = await renderManifestSet(renderOptionsFrom(args, io, version || undefined))
         reportRenderNotes(set, args, io)

@@ -1,9 +1,6 @@
 import { resolve } from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
-import { fetchClusterOpenApi } from '../../cluster.js'
 import { UsageError } from '../../errors.js'
-import { readCrds } from '../../pipeline.js'
-import { mergeSchemaSets, normalizeKubernetesVersion, readOpenApiFile, schemasFromCrds, schemasFromOpenApi, writeSchemaSet } from '../../schemas.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
 import { kubectlTarget, withClusterOptions, type ClusterArgs } from '../options.js'
@@ -37,12 +34,19 @@ export function schemasCommand(io: CliIO, done: (result: CommandResult) => void)
             hint: 'run `kubectl pharos-net schemas --help`',
           })
         }
+        const [{ clusterVersion, fetchClusterOpenApi }, { readCrds }, schemas] =
+          await Promise.all([import('../../cluster.js'), import('../../pipeline.js'), import('../../schemas.js')])
+        const { mergeSchemaSets, normalizeKubernetesVersion, readOpenApiFile, schemasFromCrds, schemasFromOpenApi, writeSchemaSet } = schemas
         const openapi = args['from-openapi']
           ? await readOpenApiFile(resolve(io.cwd, args['from-openapi']))
           : args['from-cluster']
             ? await fetchClusterOpenApi(kubectlTarget(args, io))
             : undefined
-        const given = args['kubernetes-version']
+        // A cluster's /openapi/v2 does not carry its version; `kubectl version` does.
+        const clusterServer = args['from-cluster'] && !args['kubernetes-version']
+          ? (await clusterVersion(kubectlTarget(args, io))).server.replace(/[-+].*$/, '')
+          : undefined
+        const given = args['kubernetes-version'] ?? clusterServer
         const version = normalizeKubernetesVersion(given ?? openApiVersion(openapi) ?? 'master')
         const crds = (await Promise.all(args.crds.map((p) => readCrds(resolve(io.cwd, p))))).flat()
         const set = mergeSchemaSets(

@@ -1,8 +1,6 @@
 import { resolve } from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
 import { UsageError } from '../../errors.js'
-import { applyApiOptions, readManifestStream, readRenderedManifests, renderManifestSet } from '../../pipeline.js'
-import { hasFindings, resolveKubernetesVersion, validateManifests } from '../../validate.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
 import { renderOptionsFrom, withRenderOptions, type RenderArgs } from '../options.js'
@@ -37,6 +35,7 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
         .example('$0 render | $0 validate - -o junit', 'validate a stream'),
     handler: (args) =>
       done(async () => {
+        const { hasFindings, resolveKubernetesVersion, validateManifests } = await import('../../validate.js')
         const locations = args['schema-location'].map((l) => (/^[a-z]+:\/\//.test(l) || l === 'default' ? l : resolve(io.cwd, l)))
         const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
         const { documents, removedApis } = await collectDocuments(args, io, version)
@@ -55,6 +54,7 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
 }
 
 async function collectDocuments(args: ValidateArgs, io: CliIO, version: string) {
+  const { applyApiOptions, readManifestStream, readRenderedManifests, renderManifestSet } = await import('../../pipeline.js')
   if (args.path === undefined) {
     const set = await renderManifestSet(renderOptionsFrom(args, io, version))
     // Removed APIs are findings here, not warnings: keep stderr for the rest.

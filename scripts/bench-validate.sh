@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): `kubectl pharos-net validate` against bare kubeconform on the same files and the
+# same schemas, in the same run, alternating, several repetitions. Prints the medians and their ratio,
+# and Node's own start-up time, which our figure includes and kubeconform's does not.
+#   scripts/bench-validate.sh [REPETITIONS] [CORPUS_FILE]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+reps=${1:-7}
+corpus=${2:-../shared/corpus/calico/calico.yaml}
+version=$(sed -n 's/^readonly PINNED_K8S_VERSION=//p' scripts/test-cluster.sh)
+
+bash scripts/ensure-build.sh
+bash scripts/install-tools.sh
+kubeconform=$PWD/.tools/bin/kubeconform
+openapi=$(bash scripts/fetch-openapi.sh "$version")
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+corpus=$(cd "$(dirname "$corpus")" && pwd)/$(basename "$corpus")
+printf 'network:\n  provider: custom\n  custom:\n    manifest_path: %s\n' "$corpus" >"$work/cluster.yml"
+tool() { node bin/kubectl-pharos_net "$@"; }
+tool render -q -c "$work/cluster.yml" --stdout >"$work/set.yaml"
+tool schemas -q --from-openapi "$openapi" --kubernetes-version "$version" -d "$work/schemas"
+# Bare kubeconform gets the set's CRD schemas ready-made; our validate derives them on every run.
+tool schemas -q --crds "$work/set.yaml" --kubernetes-version "$version" -d "$work/crds"
+
+now() { date +%s%N; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+: >"$work/ours"; : >"$work/bare"; : >"$work/node"
+for i in $(seq "$reps"); do
+  t0=$(now)
+  "$kubeconform" -strict -summary -output json -kubernetes-version "$version" \
+    -schema-location "$work/schemas" -schema-location "$work/crds" "$work/set.yaml" >/dev/null
+  t1=$(now)
+  tool validate "$work/set.yaml" --kubeconform "$kubeconform" --schema-location "$work/schemas" -o json >/dev/null
+  t2=$(now)
+  node -e '' 
+  t3=$(now)
+  echo $(( (t1 - t0) / 1000000 )) >>"$work/bare"
+  echo $(( (t2 - t1) / 1000000 )) >>"$work/ours"
+  echo $(( (t3 - t2) / 1000000 )) >>"$work/node"
+  printf '  run %s/%s: kubeconform %s ms, validate %s ms\n' "$i" "$reps" "$(tail -1 "$work/bare")" "$(tail -1 "$work/ours")" >&2
+done
+bare=$(median <"$work/bare"); ours=$(median <"$work/ours"); node_ms=$(median <"$work/node")
+documents=$(grep -c '^kind: ' "$work/set.yaml")
+printf 'corpus: %s (%s objects), %s repetitions, medians\n' "$corpus" "$documents" "$reps"
+printf 'bare kubeconform:           %6s ms\n' "$bare"
+printf 'kubectl pharos-net validate: %5s ms\n' "$ours"
+printf 'node start-up alone:        %6s ms\n' "$node_ms"
+awk -v o="$ours" -v b="$bare" -v n="$node_ms" 'BEGIN {
+  printf "ratio validate/kubeconform: %.2fx; without node start-up: %.2fx\n", o / b, (o - n) / b }'
