@@ -478,7 +478,9 @@ const noOpenApi = openapiPath
   : `no swagger.json for Kubernetes ${V}: run the tests with \`npm test\`, or set PHAROS_TEST_OPENAPI to the output of ` +
     `\`scripts/fetch-openapi.sh ${V.slice(1)}\``
 
-t.test('with the real swagger.json, every corpus manifest validates under -strict', { skip: noOpenApi }, async (t) => {
+t.test('with the real swagger.json, every corpus manifest validates under -strict', async (t) => {
+  // `npm test` always fetches it: missing there is a failure, not a skip.
+  if (noOpenApi) return t.fail(noOpenApi)
   const dir = t.testdir({})
   const document = await readOpenApiFile(openapiPath as string)
   const started = performance.now()
