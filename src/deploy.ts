@@ -68,12 +68,7 @@ export async function applyManifests(options: ApplyOptions): Promise<ApplyResult
   if (documents.length > 0) result.output = await applyStream(options.target, outputStream(documents), options.dryRun)
   result.applied = true
   if (options.prune) {
-    const scan = await findPruneCandidates(
-      options.target,
-      documents.map(refOf),
-      `${STACK_LABEL}=${STACK_NAME}`,
-      await defaultNamespace(options.target),
-    )
+    const scan = await scanStack(options.target, documents)
     warnings.push(...scan.warnings)
     result.output += await deleteObjects(options.target, scan.candidates, options.dryRun)
     result.pruned = scan.candidates
@@ -100,12 +95,7 @@ export async function diffManifests(options: Omit<DeployOptions, 'schemaLocation
   const { changed, diff } = documents.length > 0
     ? await diffStream(options.target, outputStream(documents))
     : { changed: false, diff: '' }
-  const scan = await findPruneCandidates(
-    options.target,
-    documents.map(refOf),
-    `${STACK_LABEL}=${STACK_NAME}`,
-    await defaultNamespace(options.target),
-  )
+  const scan = await scanStack(options.target, documents)
   warnings.push(...scan.warnings)
   return { serverVersion: version.server, warnings, changed: changed || scan.candidates.length > 0, diff, wouldPrune: scan.candidates }
 }
@@ -141,6 +131,11 @@ async function clusterSchemas(target: KubectlTarget, cacheDir: string, version: 
     await rm(staging, { recursive: true, force: true })
   }
   return dir
+}
+
+/** The stack's objects in the cluster that are no longer in `documents`. */
+async function scanStack(target: KubectlTarget, documents: ManifestDocument[]) {
+  return findPruneCandidates(target, documents.map(refOf), `${STACK_LABEL}=${STACK_NAME}`, await defaultNamespace(target))
 }
 
 function refOf(doc: ManifestDocument): ObjectRef {
