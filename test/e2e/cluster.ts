@@ -43,6 +43,24 @@ async function labelled(): Promise<string[]> {
     .sort()
 }
 
+const deployment = (replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.invalid/web:1
+`
+
 /** A copy of the spec example to change freely. */
 async function exampleCopy(t: Test): Promise<string> {
   const dir = t.testdir({})
@@ -102,6 +120,23 @@ t.test('prune: files removed from the folder leave the cluster; bystanders survi
   t.ok(await getJson(['configmap', 'kube-root-ca.crt', '-n', 'kube-system']), 'system objects survive')
 })
 
+t.test('a set that fails validation is not applied at all', async (t) => {
+  const dir = t.testdir({
+    'cluster.yml': 'network:\n  provider: custom\n  custom:\n    manifest_path: ./net\n',
+    net: {
+      '01-cm.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: not-applied\n  namespace: default\n',
+      '02-web.yml': deployment(1).replace('replicas: 1', 'replicas: three'),
+    },
+  })
+  const before = await labelled()
+  const run = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(run.exitCode, 1, run.stderr)
+  t.match(run.stdout, /^net\/02-web\.yml:7: error: Deployment default\/web: spec\.replicas: /m)
+  t.match(run.stderr, /error: validation failed; nothing was applied/)
+  t.equal(await getJson(['configmap', 'not-applied', '-n', 'default']), undefined, 'the valid ConfigMap was not applied either')
+  t.same(await labelled(), before, 'nothing pruned')
+})
+
 t.test('an empty set with prune is refused and deletes nothing', async (t) => {
   const dir = t.testdir({
     'cluster.yml': 'network:\n  provider: custom\n  custom:\n    manifest_path: ./net\n',
@@ -135,23 +170,6 @@ t.test('permissions and reachability are environment errors (exit 3)', async (t)
   t.notMatch(unreachable.stderr, /\n\s+at /, 'no stack trace')
 })
 
-const deployment = (replicas: number) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: default
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: registry.invalid/web:1
-`
 
 t.test('--wait: a rolled-out DaemonSet passes; a Deployment that cannot roll out times out, named', async (t) => {
   const dir = await exampleCopy(t)
