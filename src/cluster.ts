@@ -110,10 +110,6 @@ export interface ObjectRef {
   namespace?: string
 }
 
-export function formatRef(ref: ObjectRef): string {
-  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`
-}
-
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? (apiVersion.split('/')[0] as string) : '')
 
 /**

@@ -4,6 +4,7 @@
  */
 import { Document, isMap, isSeq, LineCounter, parseAllDocuments, type Node, type YAMLError } from 'yaml'
 import { codeFrame, ManifestError } from './errors.js'
+import { formatObjectName } from './object-name.js'
 import type { ManifestSource } from './discover.js'
 
 export interface RenderedManifest {
@@ -39,8 +40,12 @@ export function objectIdentity(object: ManifestObject): string {
 }
 
 export function describeObject(object: ManifestObject): string {
-  const { namespace, name } = object.metadata
-  return `${object.kind} ${namespace ? `${namespace}/` : ''}${name}`
+  return formatObjectName({ kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace })
+}
+
+/** Identifies one document of one rendered file, across stages that copy documents. */
+export function documentKey(file: string, documentIndex: number, line: number): string {
+  return `${file}\0${documentIndex}\0${line}`
 }
 
 export function checkDocuments(rendered: RenderedManifest[]): ManifestDocument[] {

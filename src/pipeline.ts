@@ -4,7 +4,7 @@
  */
 import { loadClusterConfig, type LoadedClusterConfig } from './config.js'
 import { discoverManifests, KUSTOMIZATION_FILE, type DiscoveredManifests, type ManifestSource } from './discover.js'
-import { checkDocuments, type ManifestDocument } from './documents.js'
+import { checkDocuments, documentKey, type ManifestDocument } from './documents.js'
 import { ConfigError, UsageError, type Diagnostic } from './errors.js'
 import {
   findRemovedApis,
@@ -67,8 +67,8 @@ export function applyApiOptions(
     ;({ documents, upgrades, dropped } = upgradeRemovedApis(checked, { dropRemoved: options.dropRemoved ?? false }))
   } else if (options.dropRemoved) {
     dropped = findRemovedApis(checked, 'master').filter((f) => f.replacement === undefined)
-    const gone = new Set(dropped.map((f) => `${f.file}\0${f.documentIndex}\0${f.line}`))
-    documents = checked.filter((d) => !gone.has(`${d.source.path}\0${d.documentIndex}\0${d.line}`))
+    const gone = new Set(dropped.map((f) => documentKey(f.file, f.documentIndex, f.line)))
+    documents = checked.filter((d) => !gone.has(documentKey(d.source.path, d.documentIndex, d.line)))
   }
   const removedApis = findRemovedApis(documents, options.kubernetesVersion ?? 'master')
   return { documents, removedApis, upgrades, dropped }

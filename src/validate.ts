@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isNode, type Document } from 'yaml'
-import type { ManifestDocument } from './documents.js'
+import { describeObject, documentKey, type ManifestDocument } from './documents.js'
 import { EnvironmentError } from './errors.js'
 import { runTool, toolFailure } from './exec.js'
 import type { RemovedApiFinding } from './removed-apis.js'
@@ -183,7 +183,7 @@ async function runKubeconform(
     const found = byFile.get(fileNames[i] as string)
     const status = found ? STATUS[found.status] : undefined
     if (!found || !status) {
-      throw new EnvironmentError(`kubeconform reported nothing for ${describeDocument(doc)}`, {
+      throw new EnvironmentError(`kubeconform reported nothing for ${describeObject(doc.object)} (${doc.source.name}:${doc.line})`, {
         hint: 'this is unexpected; rerun with --debug and report it with the kubeconform version',
       })
     }
@@ -263,13 +263,7 @@ function describe(doc: ManifestDocument) {
   }
 }
 
-function describeDocument(doc: ManifestDocument): string {
-  return `${doc.object.kind} ${doc.object.metadata.name} (${doc.source.name}:${doc.line})`
-}
 
-function documentKey(file: string, documentIndex: number, line: number): string {
-  return `${file}\0${documentIndex}\0${line}`
-}
 
 function summarize(results: ResourceResult[]): ValidationSummary {
   const count = (status: ResourceStatus) => results.filter((r) => r.status === status).length

@@ -3,6 +3,7 @@
  * notes, and validation reports as text, JSON or JUnit.
  */
 import { isAbsolute, relative } from 'node:path'
+import { formatObjectName } from '../object-name.js'
 import type { Diagnostic } from '../errors.js'
 import type { RenderedSet } from '../pipeline.js'
 import type { ResourceResult, ValidationReport } from '../validate.js'
@@ -44,10 +45,6 @@ export function reportRenderNotes(set: RenderedSet, args: GlobalArgs, io: CliIO)
   }
 }
 
-function resourceLabel(r: ResourceResult): string {
-  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`
-}
-
 /** Readable: one line per problem, in file order, clickable `path:line`, then a summary. */
 export function formatValidationText(report: ValidationReport, cwd: string): string {
   const out: string[] = []
@@ -59,7 +56,7 @@ export function formatValidationText(report: ValidationReport, cwd: string): str
       const where = r.rendered ? `${displayPath(r.file, cwd)}: ` : `${displayPath(r.file, cwd)}:${line}: `
       const field = e.path ? `${e.path}: ` : ''
       const renderedNote = r.rendered ? ` (line ${line} of the rendered output)` : ''
-      out.push(`${where}${severity}: ${resourceLabel(r)}: ${field}${e.message}${renderedNote}`)
+      out.push(`${where}${severity}: ${formatObjectName(r)}: ${field}${e.message}${renderedNote}`)
     }
     if (r.hint) out.push(`  hint: ${r.hint}`)
   }
@@ -109,7 +106,7 @@ export function formatValidationJunit(report: ValidationReport, cwd: string): st
       `  <testsuite name="${name}" tests="${rs.length}" failures="${count(rs, 'invalid', 'removed-api')}" errors="${count(rs, 'error')}" skipped="${count(rs, 'skipped')}">`,
     )
     for (const r of rs) {
-      const open = `    <testcase classname="${name}" name="${xml(`${resourceLabel(r)} (${r.apiVersion})`)}"`
+      const open = `    <testcase classname="${name}" name="${xml(`${formatObjectName(r)} (${r.apiVersion})`)}"`
       const detail = xml(r.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('\n'))
       const tag = r.status === 'invalid' || r.status === 'removed-api' ? 'failure' : r.status === 'error' ? 'error' : undefined
       if (tag) lines.push(`${open}>`, `      <${tag} message="${xml(r.errors[0]?.message ?? r.status)}" type="${r.status}">${detail}</${tag}>`, '    </testcase>')

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
 import type { DryRun } from '../../cluster.js'
 import { UsageError } from '../../errors.js'
+import { formatObjectName } from '../../object-name.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
 import { kubectlTarget, renderOptionsFrom, withClusterOptions, withRenderOptions, type ClusterArgs, type RenderArgs } from '../options.js'
@@ -61,7 +62,7 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
     handler: (args) =>
       done(async () => {
         const waitSeconds = args.wait ? parseDuration(args.timeout) : undefined
-        const [{ applyManifests }, { formatRef }] = await Promise.all([import('../../deploy.js'), import('../../cluster.js')])
+        const { applyManifests } = await import('../../deploy.js')
         const set = await renderForCluster(args, io)
         const result = await applyManifests({
           target: kubectlTarget(args, io),
@@ -82,7 +83,7 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
         }
         io.stdout.write(result.output)
         const notReady = result.rollouts.filter((r) => !r.ready)
-        for (const r of notReady) io.stderr.write(`error: ${formatRef(r.ref)} is not ready: ${r.message}\n`)
+        for (const r of notReady) io.stderr.write(`error: ${formatObjectName(r.ref)} is not ready: ${r.message}\n`)
         if (notReady.length > 0) {
           io.stderr.write(`  hint: check its pods (kubectl describe, kubectl logs); --timeout gives it longer\n`)
           return 1
@@ -99,12 +100,12 @@ export function diffCommand(io: CliIO, done: (result: CommandResult) => void): C
     builder: (yargs: Argv<GlobalArgs>) => withClusterOptions(withRenderOptions(yargs)),
     handler: (args) =>
       done(async () => {
-        const [{ diffManifests }, { formatRef }] = await Promise.all([import('../../deploy.js'), import('../../cluster.js')])
+        const { diffManifests } = await import('../../deploy.js')
         const set = await renderForCluster(args, io)
         const result = await diffManifests({ target: kubectlTarget(args, io), documents: set.documents })
         warn(io, args, result.warnings)
         io.stdout.write(result.diff)
-        for (const ref of result.wouldPrune) io.stdout.write(`prune: ${formatRef(ref)} (${ref.apiVersion}) would be deleted\n`)
+        for (const ref of result.wouldPrune) io.stdout.write(`prune: ${formatObjectName(ref)} (${ref.apiVersion}) would be deleted\n`)
         return result.changed ? 1 : 0
       }),
   }
