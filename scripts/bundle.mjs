@@ -1,0 +1,22 @@
+// Bundles the CLI into dist/ (tsc only type-checks): Node 20's ESM loader spends most of a short run resolving and
+// reading hundreds of small modules (execa alone: 66 ms unbundled, 17 ms bundled). Code splitting keeps
+// each command's core in its own chunk, loaded only when that command runs.
+import { rm } from 'node:fs/promises'
+import { build } from 'esbuild'
+
+// Chunk names carry content hashes: start clean so that old chunks do not pile up.
+await rm('dist', { recursive: true, force: true })
+
+await build({
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  // CommonJS dependencies (cross-spawn, under execa) call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+})
