@@ -33,6 +33,9 @@ export interface ManifestDocument {
   lineStarts: number[]
 }
 
+/** A document reduced to where it is and the object it defines. */
+export type ObjectDocument = Pick<ManifestDocument, 'source' | 'documentIndex' | 'line' | 'object'>
+
 /** What identifies an object in a cluster; two documents with the same identity clash. */
 export function objectIdentity(object: ManifestObject): string {
   const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : ''

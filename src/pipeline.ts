@@ -83,6 +83,16 @@ function removedApiWarning(finding: RemovedApiFinding): Diagnostic {
  * or a file. Templates there are refused: they need the cluster.yml to render.
  */
 export async function readRenderedManifests(path: string): Promise<ManifestDocument[]> {
+  return checkDocumentsOf(await discoverRenderedManifests(path))
+}
+
+/** checkDocuments for plain files, whose text is their own. */
+export function checkDocumentsOf(sources: ManifestSource[]): ManifestDocument[] {
+  return checkDocuments(sources.map((source) => ({ source, text: source.text })))
+}
+
+/** The files of a folder or file of rendered manifests, unparsed; see readRenderedManifests. */
+export async function discoverRenderedManifests(path: string): Promise<ManifestSource[]> {
   const discovered = await discoverManifests(path, { ignore: [KUSTOMIZATION_FILE, 'kustomization.yml', 'Kustomization'] })
   const template = discovered.sources.find((s) => s.engine !== 'plain')
   if (template) {
@@ -91,13 +101,12 @@ export async function readRenderedManifests(path: string): Promise<ManifestDocum
       hint: 'validate the manifest set with -c cluster.yml, which renders its templates first',
     })
   }
-  return checkDocuments(discovered.sources.map((source) => ({ source, text: source.text })))
+  return discovered.sources
 }
 
 /** Manifests read from a stream (stdin): one pseudo-file named `name`. */
-export function readManifestStream(text: string, name: string): ManifestDocument[] {
-  const source: ManifestSource = { path: name, name, outputName: name, engine: 'plain', text: text.replace(/\r\n?/g, '\n') }
-  return checkDocuments([{ source, text: source.text }])
+export function manifestStreamSource(text: string, name: string): ManifestSource {
+  return { path: name, name, outputName: name, engine: 'plain', text: text.replace(/\r\n?/g, '\n') }
 }
 
 /** The CustomResourceDefinitions in a folder or file of plain manifests. */

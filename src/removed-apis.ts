@@ -4,7 +4,7 @@
  * shipped flannel with extensions/v1beta1 and rbac v1beta1) are the main reason this exists.
  */
 import { isMap, isScalar, type Document, type YAMLMap } from 'yaml'
-import { describeObject, type ManifestDocument, type ManifestObject } from './documents.js'
+import { describeObject, type ManifestDocument, type ManifestObject, type ObjectDocument } from './documents.js'
 import { UsageError } from './errors.js'
 
 /** The mechanical rewrites --upgrade-apis knows; each is a blocker check plus an edit (see REWRITES). */
@@ -190,7 +190,7 @@ export function parseKubernetesMinor(kubernetesVersion: string): number {
 }
 
 /** Objects in `documents` whose API `kubernetesVersion` no longer serves, in document order. */
-export function findRemovedApis(documents: ManifestDocument[], kubernetesVersion: string): RemovedApiFinding[] {
+export function findRemovedApis(documents: ObjectDocument[], kubernetesVersion: string): RemovedApiFinding[] {
   const minor = parseKubernetesMinor(kubernetesVersion)
   return documents.flatMap((doc) => {
     const removed = removedApiOf(doc.object)
@@ -258,7 +258,7 @@ function minorOf(removedIn: string): number {
   return Number(removedIn.split('.')[1])
 }
 
-function finding(doc: ManifestDocument, removed: RemovedApi): RemovedApiFinding {
+function finding(doc: ObjectDocument, removed: RemovedApi): RemovedApiFinding {
   const { apiVersion, kind, metadata } = doc.object
   const { name, namespace } = metadata
   const instead = removed.replacement ? `; use ${removed.replacement}` : ', with no replacement'

@@ -1,16 +1,19 @@
 /**
- * Checked documents → kubeconform results mapped back to the source file, document and line that produced
- * each resource (design §7). Each document goes to kubeconform as a file of its own, so every result names
+ * Manifests → kubeconform results mapped back to the source file, document and line that produced each
+ * resource (design §7). Each document goes to kubeconform as a file of its own, so every result names
  * exactly one document.
  */
-import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isNode, type Document } from 'yaml'
-import { describeObject, documentKey, type ManifestDocument } from './documents.js'
+import type { ManifestSource } from './discover.js'
+import { identifyDocuments, sliceDocuments } from './document-scan.js'
+import { checkDocuments, describeObject, documentKey, type ManifestDocument, type ObjectDocument } from './documents.js'
 import { EnvironmentError } from './errors.js'
 import { runTool, toolFailure } from './exec.js'
-import type { RemovedApiFinding } from './removed-apis.js'
+import { findRemovedApis, type RemovedApiFinding } from './removed-apis.js'
 import { normalizeKubernetesVersion, schemasFromCrds, writeSchemaSet } from './schemas.js'
 
 export type ResourceStatus = 'valid' | 'invalid' | 'error' | 'skipped' | 'removed-api'
@@ -108,6 +111,7 @@ export async function resolveKubernetesVersion(given: string | undefined, schema
   return found.size === 1 ? ([...found][0] as string) : 'master'
 }
 
+/** Parsed documents, such as a set rendered from cluster.yml or one with upgraded APIs. */
 export async function validateManifests(options: ValidateOptions): Promise<ValidationReport> {
   const removedByDocument = new Map(options.removedApis.map((f) => [documentKey(f.file, f.documentIndex, f.line), f]))
   const results: ResourceResult[] = []
@@ -115,13 +119,7 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
   for (const doc of options.documents) {
     const removed = removedByDocument.get(documentKey(doc.source.path, doc.documentIndex, doc.line))
     if (removed) {
-      results.push({
-        ...describe(doc),
-        status: 'removed-api',
-        errors: [{ path: '', message: removedApiMessage(removed), line: doc.line }],
-        removedApi: { removedIn: removed.removedIn, replacement: removed.replacement },
-        hint: removed.hint,
-      })
+      results.push(removedApiResult(doc, removed))
       continue
     }
     toCheck.push({ doc, slot: results.length })
@@ -129,77 +127,176 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
   }
 
   if (toCheck.length > 0) {
-    const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'pharos-net-validate-'))
-    try {
-      const checked = await runKubeconform(work, toCheck.map((c) => c.doc), options)
-      checked.forEach((result, i) => {
-        const entry = toCheck[i]
-        if (entry) results[entry.slot] = result
+    const documents = toCheck.map((c) => c.doc)
+    const checked = await withWorkFolder(options, async (work) => {
+      // JSON: already at hand as `object`, and quicker than YAML to write and for kubeconform to read.
+      const files = documents.map((doc, i) => ({ name: `${String(i).padStart(5, '0')}.json`, text: JSON.stringify(doc.object) }))
+      const locations = schemaLocationsOf(options)
+      // The set's own CRDs validate its custom resources without extra flags.
+      const crds = documents.filter((d) => d.object.kind === 'CustomResourceDefinition').map((d) => d.object)
+      if (crds.length > 0) {
+        const crdDir = join(work, 'crd-schemas')
+        await writeSchemaSet(schemasFromCrds(crds, { kubernetesVersion: options.kubernetesVersion }), crdDir)
+        locations.push(crdDir)
+      }
+      const found = await runKubeconform(work, files, locations, options)
+      return documents.map((doc, i) => {
+        const result = found.get(files[i]?.name ?? '')
+        const status = result && STATUS[result.status]
+        if (!result || !status) {
+          throw new EnvironmentError(`kubeconform reported nothing for ${describeObject(doc.object)} (${doc.source.name}:${doc.line})`, {
+            hint: 'this is unexpected; rerun with --debug and report it with the kubeconform version',
+          })
+        }
+        return mapResult(doc, status, result, options)
       })
-    } finally {
-      await rm(work, { recursive: true, force: true })
-    }
+    })
+    checked.forEach((result, i) => {
+      const entry = toCheck[i]
+      if (entry) results[entry.slot] = result
+    })
   }
-  return { kubernetesVersion: options.kubernetesVersion, resources: results, summary: summarize(results) }
+  return report(options.kubernetesVersion, results)
 }
 
+export type ValidateFilesOptions = Omit<ValidateOptions, 'documents' | 'removedApis'> & { sources: ManifestSource[] }
+
+/**
+ * Plain manifest files (a rendered folder, a file, stdin). kubeconform starts on the documents' own text
+ * while they are identified, so that validating costs little more than kubeconform itself. When that
+ * quick route cannot answer with certainty (a shape the scan does not read, a custom resource whose CRD
+ * is in the set, a document kubeconform cannot read), the documents are parsed and validateManifests runs:
+ * same results, exact errors.
+ */
+export async function validateManifestFiles(options: ValidateFilesOptions): Promise<ValidationReport> {
+  const slices = sliceDocuments(options.sources)
+  const quick = slices && (await withWorkFolder(options, async (work) => {
+    const files = slices.map((slice, i) => ({ name: `${String(i).padStart(5, '0')}.yaml`, text: slice.text }))
+    const running = startKubeconform(work, files, schemaLocationsOf(options), options).results.then(
+      (found) => ({ found }),
+      (error: unknown) => ({ error }),
+    )
+    const documents = identifyDocuments(slices)
+    const outcome = await running
+    if (!documents) return undefined
+    if ('error' in outcome) throw outcome.error
+    return resultsFromRawDocuments(documents, files.map((f) => outcome.found.get(f.name)), options)
+  }))
+  if (quick) return report(options.kubernetesVersion, quick)
+  const documents = checkDocuments(options.sources.map((source) => ({ source, text: source.text })))
+  return validateManifests({ ...options, documents, removedApis: findRemovedApis(documents, options.kubernetesVersion) })
+}
+
+/** kubeconform's results for raw documents, or undefined where only the parsed route can tell. */
+function resultsFromRawDocuments(
+  documents: ObjectDocument[],
+  found: Array<KubeconformResource | undefined>,
+  options: ValidateFilesOptions,
+): ResourceResult[] | undefined {
+  // The scan read apiVersion, kind and metadata only: whatever needs more reads the fully parsed document.
+  const parsed = new Map<ManifestSource, ManifestDocument[]>()
+  const fullDocument = (doc: ObjectDocument) => {
+    if (!parsed.has(doc.source)) parsed.set(doc.source, checkDocuments([{ source: doc.source, text: doc.source.text }]))
+    return parsed.get(doc.source)?.find((d) => d.documentIndex === doc.documentIndex && d.line === doc.line)
+  }
+  const hasCrds = documents.some((d) => d.object.kind === 'CustomResourceDefinition')
+  const results: ResourceResult[] = []
+  for (const [i, doc] of documents.entries()) {
+    if (findRemovedApis([doc], options.kubernetesVersion).length > 0) {
+      // The finding's hint depends on the whole object (an upgrade may need the pod template's labels).
+      const full = fullDocument(doc)
+      const finding = full && findRemovedApis([full], options.kubernetesVersion)[0]
+      if (!finding) return undefined
+      results.push(removedApiResult(full, finding))
+      continue
+    }
+    const result = found[i]
+    const status = result && STATUS[result.status]
+    if (!result || !status) return undefined
+    if (status === 'error' && (hasCrds || !isMissingSchema(result))) return undefined
+    if (status !== 'invalid') {
+      results.push(mapResult(doc, status, result, options))
+      continue
+    }
+    // Field errors point at lines.
+    const full = fullDocument(doc)
+    if (!full) return undefined
+    results.push(mapResult(full, status, result, options))
+  }
+  return results
+}
+
+async function withWorkFolder<T>(options: Pick<ValidateOptions, 'tmpDir'>, work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'pharos-net-validate-'))
+  try {
+    return await work(dir)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+function schemaLocationsOf(options: Pick<ValidateOptions, 'schemaLocations'>): string[] {
+  return options.schemaLocations.length > 0 ? [...options.schemaLocations] : ['default']
+}
+
+/** Writes `files` into `work` and runs kubeconform on them: its result for each file, by file name. */
 async function runKubeconform(
   work: string,
-  documents: ManifestDocument[],
-  options: ValidateOptions,
-): Promise<ResourceResult[]> {
-  const resourcesDir = join(work, 'resources')
-  await mkdir(resourcesDir)
-  // JSON: already at hand as `object`, and quicker than YAML to write and for kubeconform to read.
-  const fileNames = documents.map((_, i) => `${String(i).padStart(5, '0')}.json`)
-  await Promise.all(documents.map((doc, i) => writeFile(join(resourcesDir, fileNames[i] as string), JSON.stringify(doc.object))))
+  files: Array<{ name: string; text: string }>,
+  locations: string[],
+  options: Pick<ValidateOptions, 'kubeconform' | 'kubernetesVersion'>,
+): Promise<Map<string, KubeconformResource>> {
+  return startKubeconform(work, files, locations, options).results
+}
 
-  const locations = options.schemaLocations.length > 0 ? [...options.schemaLocations] : ['default']
-  // The set's own CRDs validate its custom resources without extra flags.
-  const crds = documents.filter((d) => d.object.kind === 'CustomResourceDefinition').map((d) => d.object)
-  if (crds.length > 0) {
-    const crdDir = join(work, 'crd-schemas')
-    await writeSchemaSet(schemasFromCrds(crds, { kubernetesVersion: options.kubernetesVersion }), crdDir)
-    locations.push(crdDir)
-  }
+/**
+ * runKubeconform in two steps: the files are written and kubeconform started when this returns, so the
+ * caller can work while kubeconform runs.
+ */
+function startKubeconform(
+  work: string,
+  files: Array<{ name: string; text: string }>,
+  locations: string[],
+  options: Pick<ValidateOptions, 'kubeconform' | 'kubernetesVersion'>,
+): { results: Promise<Map<string, KubeconformResource>> } {
+  const resourcesDir = join(work, 'resources')
+  // Synchronous: dozens of small files are written faster than promises for them can be settled.
+  mkdirSync(resourcesDir)
+  for (const file of files) writeFileSync(join(resourcesDir, file.name), file.text)
   const args = [
     '-output', 'json', '-summary', '-verbose', '-strict',
     '-kubernetes-version', options.kubernetesVersion,
     ...locations.flatMap((l) => ['-schema-location', l]),
     resourcesDir,
   ]
-  const run = await runTool(options.kubeconform, args, { installHint: KUBECONFORM_INSTALL_HINT })
-  let parsed: { resources?: KubeconformResource[] }
-  try {
-    parsed = JSON.parse(run.stdout) as { resources?: KubeconformResource[] }
-  } catch {
-    throw toolFailure(options.kubeconform, run, 'kubeconform did not print its JSON report; run it by hand to see why')
-  }
-  if (run.exitCode > 1) throw toolFailure(options.kubeconform, run)
-
-  const byFile = new Map<string, KubeconformResource>()
-  for (const r of parsed.resources ?? []) byFile.set(r.filename.slice(r.filename.lastIndexOf('/') + 1), r)
-  return documents.map((doc, i) => {
-    const found = byFile.get(fileNames[i] as string)
-    const status = found ? STATUS[found.status] : undefined
-    if (!found || !status) {
-      throw new EnvironmentError(`kubeconform reported nothing for ${describeObject(doc.object)} (${doc.source.name}:${doc.line})`, {
-        hint: 'this is unexpected; rerun with --debug and report it with the kubeconform version',
-      })
+  const results = runTool(options.kubeconform, args, { installHint: KUBECONFORM_INSTALL_HINT }).then((run) => {
+    let parsed: { resources?: KubeconformResource[] }
+    try {
+      parsed = JSON.parse(run.stdout) as { resources?: KubeconformResource[] }
+    } catch {
+      throw toolFailure(options.kubeconform, run, 'kubeconform did not print its JSON report; run it by hand to see why')
     }
-    return mapResult(doc, status, found, options)
+    if (run.exitCode > 1) throw toolFailure(options.kubeconform, run)
+    const byFile = new Map<string, KubeconformResource>()
+    for (const r of parsed.resources ?? []) byFile.set(r.filename.slice(r.filename.lastIndexOf('/') + 1), r)
+    return byFile
   })
+  return { results }
+}
+
+function isMissingSchema(result: KubeconformResource): boolean {
+  return /could not find schema/i.test(result.msg)
 }
 
 function mapResult(
-  doc: ManifestDocument,
+  doc: ObjectDocument | ManifestDocument,
   status: ResourceStatus,
   found: KubeconformResource,
-  options: ValidateOptions,
+  options: Pick<ValidateOptions, 'schemaLocations'>,
 ): ResourceResult {
   const base = { ...describe(doc), status }
   if (status === 'valid' || status === 'skipped') return { ...base, errors: [] }
-  if (status === 'error' && /could not find schema/i.test(found.msg)) {
+  if (status === 'error' && isMissingSchema(found)) {
     return {
       ...base,
       errors: [{ path: '', message: `no schema for ${doc.object.kind} ${doc.object.apiVersion} in the schema locations`, line: doc.line }],
@@ -221,7 +318,8 @@ function mapResult(
 }
 
 /** The line of the deepest existing node on `segments`, so a missing field points at its parent. */
-function lineOf(doc: ManifestDocument, segments: string[]): number {
+function lineOf(doc: ObjectDocument | ManifestDocument, segments: string[]): number {
+  if (!('yaml' in doc)) return doc.line
   for (let depth = segments.length; depth >= 0; depth--) {
     const path = segments.slice(0, depth).map((s) => (/^\d+$/.test(s) ? Number(s) : s))
     const node = depth === 0 ? doc.yaml.contents : (doc.yaml as Document).getIn(path, true)
@@ -250,7 +348,17 @@ function unescapePointer(segment: string): string {
   return segment.replaceAll('~1', '/').replaceAll('~0', '~')
 }
 
-function describe(doc: ManifestDocument) {
+function removedApiResult(doc: ObjectDocument, removed: RemovedApiFinding): ResourceResult {
+  return {
+    ...describe(doc),
+    status: 'removed-api',
+    errors: [{ path: '', message: removedApiMessage(removed), line: doc.line }],
+    removedApi: { removedIn: removed.removedIn, replacement: removed.replacement },
+    hint: removed.hint,
+  }
+}
+
+function describe(doc: ObjectDocument) {
   return {
     file: doc.source.path,
     rendered: doc.source.engine !== 'plain',
@@ -263,7 +371,9 @@ function describe(doc: ManifestDocument) {
   }
 }
 
-
+function report(kubernetesVersion: string, resources: ResourceResult[]): ValidationReport {
+  return { kubernetesVersion, resources, summary: summarize(resources) }
+}
 
 function summarize(results: ResourceResult[]): ValidationSummary {
   const count = (status: ResourceStatus) => results.filter((r) => r.status === status).length

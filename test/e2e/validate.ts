@@ -172,3 +172,69 @@ t.test('a schema location without a schema for a kind is a finding, not a crash'
   t.match(run.stdout, /hint: generate schemas with `kubectl pharos-net schemas/)
   t.match(run.stdout, /5 resources: 0 valid, 0 invalid, 5 errors/)
 })
+
+t.test('a corpus file given as a file reads the same as through cluster.yml (text read raw vs parsed)', async (t) => {
+  const schemas = await testSchemaDir()
+  for (const folder of (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
+    const [file] = await readdir(join(corpusDir, folder.name))
+    const config = await corpusConfig(t.testdir({}), folder.name)
+    const raw = await pharosNet(['validate', join(corpusDir, folder.name, file ?? ''), '--schema-location', schemas, '-o', 'json'])
+    const rendered = await pharosNet(['validate', '-c', config, '--schema-location', schemas, '-o', 'json'])
+    t.equal(raw.exitCode, rendered.exitCode, `${folder.name}: exit code`)
+    t.equal(raw.stdout, rendered.stdout, `${folder.name}: report`)
+  }
+})
+
+const widgetCrd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+`
+const widget = (name: string, size: string) =>
+  `apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: ${name}\n  namespace: default\nspec:\n  size: ${size}\n`
+
+t.test('what the quick read cannot judge goes to the parser: custom resources of the set, YAML errors', async (t) => {
+  const schemas = await testSchemaDir()
+  const dir = t.testdir({
+    'widgets.yml': `${widgetCrd}---\n${widget('small', '1')}---\n${widget('odd', 'big')}`,
+    'dup.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: "1"\n  a: "2"\n',
+  })
+  const widgets = await pharosNet(['validate', 'widgets.yml', '--schema-location', schemas, '-o', 'json'], { cwd: dir })
+  t.equal(widgets.exitCode, 1, widgets.stderr)
+  const report = JSON.parse(widgets.stdout) as JsonReport
+  t.same(report.resources.map((r) => [r.kind, r.name, r.status]), [
+    ['CustomResourceDefinition', 'widgets.example.com', 'valid'],
+    ['Widget', 'small', 'valid'],
+    ['Widget', 'odd', 'invalid'],
+  ], 'the Widgets are checked against the CRD beside them')
+  t.match(report.resources[2]?.errors, [{ path: 'spec.size', line: 36 }])
+
+  const dup = await pharosNet(['validate', 'dup.yml', '--schema-location', schemas], { cwd: dir })
+  t.equal(dup.exitCode, 2)
+  t.match(dup.stderr, /dup\.yml:7:\d+: .*invalid YAML: Map keys must be unique/)
+  t.notMatch(dup.stderr, /    at /, 'no stack trace')
+})
+
+t.test('a plain file is checked as kubectl reads it: `yes` is a boolean to kubectl', async (t) => {
+  const schemas = await testSchemaDir()
+  const dir = t.testdir({ 'cfg.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  enabled: yes\n' })
+  const run = await pharosNet(['validate', 'cfg.yml', '--schema-location', schemas], { cwd: dir })
+  t.equal(run.exitCode, 1)
+  t.match(run.stdout, /^cfg\.yml:6: error: ConfigMap cfg: data\.enabled: got boolean, want string$/m)
+})

@@ -35,17 +35,14 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
         .example('$0 render | $0 validate - -o junit', 'validate a stream'),
     handler: (args) =>
       done(async () => {
-        const { hasFindings, resolveKubernetesVersion, validateManifests } = await import('../../validate.js')
+        const { hasFindings, resolveKubernetesVersion, validateManifestFiles, validateManifests } = await import('../../validate.js')
         const locations = args['schema-location'].map((l) => (/^[a-z]+:\/\//.test(l) || l === 'default' ? l : resolve(io.cwd, l)))
         const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
-        const { documents, removedApis } = await collectDocuments(args, io, version)
-        const report = await validateManifests({
-          documents,
-          removedApis,
-          kubernetesVersion: version,
-          schemaLocations: locations,
-          kubeconform: args.kubeconform,
-        })
+        const target = { kubernetesVersion: version, schemaLocations: locations, kubeconform: args.kubeconform }
+        const input = await readInput(args, io, version)
+        const report = 'sources' in input
+          ? await validateManifestFiles({ ...target, sources: input.sources })
+          : await validateManifests({ ...target, ...input })
         const format = { text: formatValidationText, json: formatValidationJson, junit: formatValidationJunit }[args.output]
         io.stdout.write(format(report, io.cwd))
         return hasFindings(report) ? 1 : 0
@@ -53,22 +50,31 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
   }
 }
 
-async function collectDocuments(args: ValidateArgs, io: CliIO, version: string) {
-  const { applyApiOptions, readManifestStream, readRenderedManifests, renderManifestSet } = await import('../../pipeline.js')
+/**
+ * Plain files as they are, for validateManifestFiles; or parsed documents, when the set comes from
+ * cluster.yml or removed APIs are to be upgraded or dropped first.
+ */
+async function readInput(args: ValidateArgs, io: CliIO, version: string) {
+  const { applyApiOptions, checkDocumentsOf, discoverRenderedManifests, manifestStreamSource, renderManifestSet } =
+    await import('../../pipeline.js')
   if (args.path === undefined) {
     const set = await renderManifestSet(renderOptionsFrom(args, io, version))
     // Removed APIs are findings here, not warnings: keep stderr for the rest.
     reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
     return set
   }
+  let sources
   // yargs-parser reads a lone `-` as a flag without a name and leaves an empty string.
   if (args.path === '-' || args.path === '') {
     if (!io.stdin) throw new UsageError('no standard input to read', { hint: 'pipe manifests in, or pass a PATH' })
     let text = ''
     for await (const chunk of io.stdin) text += chunk.toString()
-    return applyApiOptions(readManifestStream(text, '<stdin>'), { ...optionsOf(args), kubernetesVersion: version })
+    sources = [manifestStreamSource(text, '<stdin>')]
+  } else {
+    sources = await discoverRenderedManifests(resolve(io.cwd, args.path))
   }
-  return applyApiOptions(await readRenderedManifests(resolve(io.cwd, args.path)), { ...optionsOf(args), kubernetesVersion: version })
+  if (!args['upgrade-apis'] && !args['drop-removed']) return { sources }
+  return applyApiOptions(checkDocumentsOf(sources), { ...optionsOf(args), kubernetesVersion: version })
 }
 
 function optionsOf(args: ValidateArgs) {

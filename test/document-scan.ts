@@ -1,0 +1,99 @@
+import t from 'tap'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { ManifestSource } from '../src/discover.js'
+import { identifyDocuments, sliceDocuments } from '../src/document-scan.js'
+import { checkDocuments } from '../src/documents.js'
+import { corpusDir } from './helpers/paths.js'
+
+const source = (text: string, name = 'set.yml'): ManifestSource => ({
+  path: `/set/${name}`,
+  name,
+  outputName: name,
+  engine: 'plain',
+  text,
+})
+
+const cm = (name: string, ns = 'kube-system') =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n`
+
+/** What both readers say of each document: where it is and what it defines. */
+function scanned(sources: ManifestSource[]) {
+  const slices = sliceDocuments(sources)
+  const documents = slices && identifyDocuments(slices)
+  return documents?.map((d) => [d.source.name, d.documentIndex, d.line, d.object.apiVersion, d.object.kind, d.object.metadata.name, d.object.metadata.namespace])
+}
+
+function parsed(sources: ManifestSource[]) {
+  return checkDocuments(sources.map((s) => ({ source: s, text: s.text }))).map((d) => [
+    d.source.name, d.documentIndex, d.line, d.object.apiVersion, d.object.kind, d.object.metadata.name, d.object.metadata.namespace,
+  ])
+}
+
+t.test('every corpus file: the scan reads what the parser reads, or gives up (only on kind: List)', async (t) => {
+  const gaveUp: string[] = []
+  for (const folder of (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
+    for (const name of await readdir(join(corpusDir, folder.name))) {
+      const text = await readFile(join(corpusDir, folder.name, name), 'utf8')
+      const sources = [source(text, name)]
+      const quick = scanned(sources)
+      if (quick === undefined) {
+        gaveUp.push(folder.name)
+        continue
+      }
+      t.same(quick, parsed(sources), `${folder.name}/${name}`)
+      t.ok(quick.length > 0, `${folder.name}/${name} has objects`)
+    }
+  }
+  t.same(gaveUp, ['weave'], 'weave is one kind: List')
+})
+
+t.test('document counting matches the parser: leading comments, empty and trailing documents', async (t) => {
+  const texts = [
+    `# header\n---\n${cm('a')}---\n# nothing here\n---\n\n---\n${cm('b')}`,
+    `${cm('a')}---\n${cm('b')}---\n`,
+    `---\n---\n${cm('a')}`,
+    `---\n${cm('a')}--- # a comment on the marker\n\n# before b\n${cm('b')}`,
+    `# only a comment\n`,
+    '',
+    `${cm('a')}---\n---\n---\n${cm('b')}`,
+    `apiVersion: v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n- apiGroups: [""]\n  resources: [pods]\n# column-0 comment\nkind2: x\n`,
+    `apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |\n    ---not a marker\n    kind: Secret\nmetadata:\n  name: c\n`,
+  ]
+  for (const text of texts) {
+    const sources = [source(text)]
+    t.same(scanned(sources), parsed(sources), JSON.stringify(text))
+  }
+})
+
+t.test('gives up on shapes it does not read, so the parser can judge them', async (t) => {
+  const cases: Record<string, string> = {
+    'a List': 'apiVersion: v1\nkind: List\nitems: []\n',
+    'a flow mapping': '{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n',
+    'a quoted key': `"apiVersion": v1\nkind: ConfigMap\nmetadata:\n  name: a\n`,
+    'content on the marker': `--- !!map\n${cm('a')}`,
+    'a document end marker': `${cm('a')}...\n`,
+    'a directive': `%YAML 1.2\n---\n${cm('a')}`,
+    'an indented document': `  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n`,
+    'a duplicate key': `${cm('a')}kind: Secret\n`,
+    'no name': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {}\n',
+    'a name that is not a string': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 12\n',
+    'an alias to outside the metadata': 'x: &n a\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: *n\n',
+    'a merge key': `<<: {a: 1}\n${cm('a')}`,
+    'the same object twice': `${cm('a')}---\n${cm('a')}`,
+    'a tab at column 0': `${cm('a')}\tdata: {}\n`,
+  }
+  for (const [what, text] of Object.entries(cases)) {
+    const slices = sliceDocuments([source(text)])
+    t.equal(slices && identifyDocuments(slices), undefined, what)
+  }
+})
+
+t.test('slices carry the document text without its marker, and count across files', async (t) => {
+  const slices = sliceDocuments([source(`---\n${cm('a')}---\n${cm('b')}`, '1.yml'), source(cm('c'), '2.yml')])
+  t.same(slices?.map((s) => [s.source.name, s.documentIndex, s.line, s.text]), [
+    ['1.yml', 0, 2, cm('a').trimEnd()],
+    ['1.yml', 1, 8, cm('b')],
+    ['2.yml', 0, 1, cm('c')],
+  ])
+})
