@@ -76,9 +76,77 @@ export function identifyDocuments(slices: DocumentSlice[]): ObjectDocument[] | u
 }
 
 function identityOf(text: string): ManifestObject | undefined {
+  const lines = text.split('\n')
+  const object = plainIdentity(lines) ?? parsedIdentity(lines)
+  const valid = object !== undefined && isText(object.apiVersion) && isText(object.kind) && object.kind !== 'List' &&
+    isText(object.metadata?.name)
+  return valid ? object : undefined
+}
+
+/** A value that reads as the same string in every YAML schema: no quotes, escapes, comments or types. */
+const PLAIN_TEXT = /^[A-Za-z][\w./-]*$/
+/** The same, quoted: quotes make any such text a string, whatever its first character. */
+const QUOTED_TEXT = /^(?:"([\w./-]+)"|'([\w./-]+)')$/
+const CHILD_KEY = /^( +)([A-Za-z_][\w./-]*):(?:\s|$)/
+
+/**
+ * The identity from the lines as written, when they are the everyday `key: value` form: `yaml` costs tens
+ * of milliseconds on its first use in a process, which would be spent while kubeconform needs the CPU.
+ * Anything else (quoting, comments after values, anchors, duplicates) is left to parsedIdentity.
+ */
+function plainIdentity(lines: string[]): ManifestObject | undefined {
+  const top = new Map<string, string>()
+  const metadata = new Map<string, string>()
+  let inMetadata = false
+  let childIndent = 0
+  for (const line of lines) {
+    const first = line[0]
+    if (first === undefined || first === '#' || (first === ' ' && line.trim() === '') || line.trimStart()[0] === '#') continue
+    // A block sequence at column 0 belongs to the key above it: fine, unless that key is metadata.
+    if (first === '-') {
+      if (inMetadata) return undefined
+      continue
+    }
+    if (first !== ' ') {
+      const match = TOP_LEVEL_KEY.exec(line)
+      const key = match?.[1] as string
+      if (!match || top.has(key)) return undefined
+      const value = line.slice(match[0].length).trim()
+      top.set(key, value)
+      inMetadata = key === 'metadata'
+      if (inMetadata && value !== '') return undefined
+      continue
+    }
+    if (!inMetadata) continue
+    const child = CHILD_KEY.exec(line)
+    const indent = line.length - line.trimStart().length
+    childIndent ||= indent
+    if (indent > childIndent || line.trimStart().startsWith('- ')) continue
+    const key = child?.[2] as string
+    if (!child || indent !== childIndent || metadata.has(key)) return undefined
+    metadata.set(key, line.slice(child[0].length).trim())
+  }
+  const read = (value: string | undefined) => (value === undefined ? undefined : plainText(value))
+  const [apiVersion, kind, name, namespace] = [read(top.get('apiVersion')), read(top.get('kind')), read(metadata.get('name')), read(metadata.get('namespace'))]
+  if (!apiVersion || !kind || !name || namespace === null) return undefined
+  return { apiVersion, kind, metadata: namespace === undefined ? { name } : { name, namespace } }
+}
+
+/** The string a value reads as in every YAML schema, or null when that takes a parser to tell. */
+function plainText(value: string): string | null {
+  const quoted = QUOTED_TEXT.exec(value)
+  if (quoted) return (quoted[1] ?? quoted[2]) as string
+  return PLAIN_TEXT.test(value) && !RESERVED.has(value) ? value : null
+}
+
+/** Plain scalars that YAML reads as booleans or null. */
+const RESERVED = new Set(['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'null', 'Null', 'NULL', 'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF', 'y', 'Y', 'n', 'N'])
+
+/** The identity from `yaml`, given the apiVersion, kind and metadata lines only. */
+function parsedIdentity(lines: string[]): ManifestObject | undefined {
   const kept: string[] = []
   let keep = false
-  for (const line of text.split('\n')) {
+  for (const line of lines) {
     const first = line[0]
     // Column-0 comments and block sequence entries belong to the key above them.
     if (first !== undefined && first !== ' ' && first !== '#' && first !== '-') {
@@ -90,17 +158,15 @@ function identityOf(text: string): ManifestObject | undefined {
   }
   const doc = parseDocument(kept.join('\n'), { uniqueKeys: true })
   if (doc.errors.length > 0) return undefined
-  let value: unknown
   try {
-    value = doc.toJS()
+    const value: unknown = doc.toJS()
+    return typeof value === 'object' && value !== null ? (value as ManifestObject) : undefined
   } catch {
     // An alias to an anchor outside the lines kept.
     return undefined
   }
-  if (typeof value !== 'object' || value === null) return undefined
-  const { apiVersion, kind, metadata } = value as Record<string, unknown>
-  const name = (metadata as Record<string, unknown> | undefined)?.name
-  const valid = typeof apiVersion === 'string' && apiVersion !== '' && typeof kind === 'string' && kind !== '' &&
-    kind !== 'List' && typeof name === 'string' && name !== ''
-  return valid ? (value as ManifestObject) : undefined
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value !== ''
 }

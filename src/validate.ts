@@ -139,7 +139,7 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
         await writeSchemaSet(schemasFromCrds(crds, { kubernetesVersion: options.kubernetesVersion }), crdDir)
         locations.push(crdDir)
       }
-      const found = await runKubeconform(work, files, locations, options)
+      const found = byFileName(await runKubeconform(work, files, locations, options))
       return documents.map((doc, i) => {
         const result = found.get(files[i]?.name ?? '')
         const status = result && STATUS[result.status]
@@ -162,35 +162,69 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
 export type ValidateFilesOptions = Omit<ValidateOptions, 'documents' | 'removedApis'> & { sources: ManifestSource[] }
 
 /**
- * Plain manifest files (a rendered folder, a file, stdin). kubeconform starts on the documents' own text
- * while they are identified, so that validating costs little more than kubeconform itself. When that
- * quick route cannot answer with certainty (a shape the scan does not read, a custom resource whose CRD
- * is in the set, a document kubeconform cannot read), the documents are parsed and validateManifests runs:
- * same results, exact errors.
+ * Plain manifest files (a rendered folder, a file, stdin). kubeconform starts on the files' own text, as
+ * kubectl would read it, while a quick scan identifies their documents; its results are matched to
+ * documents by file, apiVersion, kind and name. When that quick route cannot answer with certainty (a
+ * shape the scan does not read, two documents kubeconform cannot tell apart, a custom resource whose CRD
+ * is in the set, a document kubeconform cannot read), the documents are parsed and validateManifests runs.
  */
 export async function validateManifestFiles(options: ValidateFilesOptions): Promise<ValidationReport> {
-  const slices = sliceDocuments(options.sources)
-  const quick = slices && (await withWorkFolder(options, async (work) => {
-    const files = slices.map((slice, i) => ({ name: `${String(i).padStart(5, '0')}.yaml`, text: slice.text }))
+  const quick = await withWorkFolder(options, async (work) => {
+    const files = options.sources.map((source, i) => ({ name: `${String(i).padStart(5, '0')}.yaml`, text: source.text }))
     const running = startKubeconform(work, files, schemaLocationsOf(options), options).results.then(
       (found) => ({ found }),
       (error: unknown) => ({ error }),
     )
-    const documents = identifyDocuments(slices)
+    const slices = sliceDocuments(options.sources)
+    const documents = slices && identifyDocuments(slices)
     const outcome = await running
     if (!documents) return undefined
     if ('error' in outcome) throw outcome.error
-    return resultsFromRawDocuments(documents, files.map((f) => outcome.found.get(f.name)), options)
-  }))
+    const fileOf = new Map(options.sources.map((source, i) => [source, files[i]?.name ?? '']))
+    const found = matchResults(documents, outcome.found, (doc) => fileOf.get(doc.source) ?? '')
+    return found && resultsFromRawDocuments(documents, found, options)
+  })
   if (quick) return report(options.kubernetesVersion, quick)
   const documents = checkDocuments(options.sources.map((source) => ({ source, text: source.text })))
   return validateManifests({ ...options, documents, removedApis: findRemovedApis(documents, options.kubernetesVersion) })
 }
 
+/**
+ * kubeconform's result for each document, by file name, apiVersion, kind and name (its results carry no
+ * namespace and arrive in any order); undefined unless every result finds its document and documents it
+ * cannot tell apart got the same result.
+ */
+function matchResults(
+  documents: ObjectDocument[],
+  found: KubeconformResource[],
+  fileOf: (doc: ObjectDocument) => string,
+): KubeconformResource[] | undefined {
+  const byIdentity = new Map<string, KubeconformResource[]>()
+  for (const result of found) {
+    if (result.status === 'statusEmpty') continue
+    const key = [fileName(result), result.version, result.kind, result.name].join('\0')
+    byIdentity.set(key, [...(byIdentity.get(key) ?? []), result])
+  }
+  const keys = documents.map((doc) => [fileOf(doc), doc.object.apiVersion, doc.object.kind, doc.object.metadata.name].join('\0'))
+  const documentsPerKey = new Map<string, number>()
+  for (const key of keys) documentsPerKey.set(key, (documentsPerKey.get(key) ?? 0) + 1)
+  if ([...byIdentity.keys()].some((key) => !documentsPerKey.has(key))) return undefined
+  const matched: KubeconformResource[] = []
+  for (const key of keys) {
+    const results = byIdentity.get(key) ?? []
+    const [first] = results
+    const same = (r: KubeconformResource) => r.status === first?.status && r.msg === first.msg &&
+      JSON.stringify(r.validationErrors) === JSON.stringify(first.validationErrors)
+    if (!first || results.length !== documentsPerKey.get(key) || !results.every(same)) return undefined
+    matched.push(first)
+  }
+  return matched
+}
+
 /** kubeconform's results for raw documents, or undefined where only the parsed route can tell. */
 function resultsFromRawDocuments(
   documents: ObjectDocument[],
-  found: Array<KubeconformResource | undefined>,
+  found: KubeconformResource[],
   options: ValidateFilesOptions,
 ): ResourceResult[] | undefined {
   // The scan read apiVersion, kind and metadata only: whatever needs more reads the fully parsed document.
@@ -239,13 +273,13 @@ function schemaLocationsOf(options: Pick<ValidateOptions, 'schemaLocations'>): s
   return options.schemaLocations.length > 0 ? [...options.schemaLocations] : ['default']
 }
 
-/** Writes `files` into `work` and runs kubeconform on them: its result for each file, by file name. */
+/** Writes `files` into `work` and runs kubeconform on them: its results, in no particular order. */
 async function runKubeconform(
   work: string,
   files: Array<{ name: string; text: string }>,
   locations: string[],
   options: Pick<ValidateOptions, 'kubeconform' | 'kubernetesVersion'>,
-): Promise<Map<string, KubeconformResource>> {
+): Promise<KubeconformResource[]> {
   return startKubeconform(work, files, locations, options).results
 }
 
@@ -258,9 +292,9 @@ function startKubeconform(
   files: Array<{ name: string; text: string }>,
   locations: string[],
   options: Pick<ValidateOptions, 'kubeconform' | 'kubernetesVersion'>,
-): { results: Promise<Map<string, KubeconformResource>> } {
+): { results: Promise<KubeconformResource[]> } {
   const resourcesDir = join(work, 'resources')
-  // Synchronous: dozens of small files are written faster than promises for them can be settled.
+  // Synchronous: small files are written faster than promises for them can be settled.
   mkdirSync(resourcesDir)
   for (const file of files) writeFileSync(join(resourcesDir, file.name), file.text)
   const args = [
@@ -277,11 +311,18 @@ function startKubeconform(
       throw toolFailure(options.kubeconform, run, 'kubeconform did not print its JSON report; run it by hand to see why')
     }
     if (run.exitCode > 1) throw toolFailure(options.kubeconform, run)
-    const byFile = new Map<string, KubeconformResource>()
-    for (const r of parsed.resources ?? []) byFile.set(r.filename.slice(r.filename.lastIndexOf('/') + 1), r)
-    return byFile
+    return parsed.resources ?? []
   })
   return { results }
+}
+
+/** Results of files that hold one resource each, by file name. */
+function byFileName(results: KubeconformResource[]): Map<string, KubeconformResource> {
+  return new Map(results.map((r) => [fileName(r), r]))
+}
+
+function fileName(result: KubeconformResource): string {
+  return result.filename.slice(result.filename.lastIndexOf('/') + 1)
 }
 
 function isMissingSchema(result: KubeconformResource): boolean {

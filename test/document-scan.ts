@@ -60,6 +60,27 @@ t.test('document counting matches the parser: leading comments, empty and traili
     `apiVersion: v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n- apiGroups: [""]\n  resources: [pods]\n# column-0 comment\nkind2: x\n`,
     `apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |\n    ---not a marker\n    kind: Secret\nmetadata:\n  name: c\n`,
   ]
+})
+
+t.test('values read as the parser reads them: quoted, commented, nested, typed', async (t) => {
+  const meta = (lines: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n${lines}data: {}\n`
+  const texts = [
+    meta('  name: "quoted.name"\n  namespace: \'single\'\n'),
+    meta('  name: "01-starts-with-a-digit"\n'),
+    meta('  name: plain # with a comment\n'),
+    meta('  # a comment first\n  labels:\n    name: not-this-one\n  name: this-one\n  finalizers:\n  - x\n'),
+    meta('    name: deeper-indented\n    namespace: ns\n'),
+    meta('  annotations:\n    a: |\n      name: inside a block scalar\n  name: real\n'),
+    meta('  name: yes\n'),
+    meta('  name: "with \\"escapes\\""\n'),
+    meta('  name: a\n  namespace: null\n'),
+    'apiVersion: apps/v1 # the group\nkind: Deployment\nmetadata: {name: flow}\n',
+    'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\nsecrets:\n- name: token\n',
+  ]
+  for (const text of texts) {
+    const sources = [source(text)]
+    t.same(scanned(sources), parsed(sources), JSON.stringify(text))
+  }
   for (const text of texts) {
     const sources = [source(text)]
     t.same(scanned(sources), parsed(sources), JSON.stringify(text))
