@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
-import { ConfigError, ManifestError } from './errors.js'
+import { ConfigError, ManifestError, UsageError } from './errors.js'
 
 export type TemplateEngine = 'plain' | 'erb' | 'liquid'
 
@@ -130,4 +130,25 @@ function checkOutputNames(sources: ManifestSource[]): void {
     }
     seen.set(source.outputName, source)
   }
+}
+
+/**
+ * Manifests that are already rendered: a folder (a `render -o` output, its kustomization.yaml passed over)
+ * or a file. Templates there are refused: they need the cluster.yml to render.
+ */
+export async function discoverRenderedManifests(path: string): Promise<ManifestSource[]> {
+  const discovered = await discoverManifests(path, { ignore: [KUSTOMIZATION_FILE, 'kustomization.yml', 'Kustomization'] })
+  const template = discovered.sources.find((s) => s.engine !== 'plain')
+  if (template) {
+    throw new UsageError(`${template.name} is a template`, {
+      file: template.path,
+      hint: 'validate the manifest set with -c cluster.yml, which renders its templates first',
+    })
+  }
+  return discovered.sources
+}
+
+/** Manifests read from a stream (stdin): one pseudo-file named `name`. */
+export function manifestStreamSource(text: string, name: string): ManifestSource {
+  return { path: name, name, outputName: name, engine: 'plain', text: text.replace(/\r\n?/g, '\n') }
 }

@@ -3,9 +3,9 @@
  * cluster.yml → sources → rendered text → checked documents → removed APIs upgraded or reported.
  */
 import { loadClusterConfig, type LoadedClusterConfig } from './config.js'
-import { discoverManifests, KUSTOMIZATION_FILE, type DiscoveredManifests, type ManifestSource } from './discover.js'
+import { discoverManifests, discoverRenderedManifests, type DiscoveredManifests, type ManifestSource } from './discover.js'
 import { checkDocuments, documentKey, type ManifestDocument } from './documents.js'
-import { ConfigError, UsageError, type Diagnostic } from './errors.js'
+import { ConfigError, type Diagnostic } from './errors.js'
 import {
   findRemovedApis,
   upgradeRemovedApis,
@@ -78,10 +78,7 @@ function removedApiWarning(finding: RemovedApiFinding): Diagnostic {
   return { severity: 'warning', file: finding.file, line: finding.line, message: finding.message, hint: finding.hint }
 }
 
-/**
- * Manifests that are already rendered: a folder (a `render -o` output, its kustomization.yaml passed over)
- * or a file. Templates there are refused: they need the cluster.yml to render.
- */
+/** Manifests that are already rendered (see discoverRenderedManifests), parsed and checked. */
 export async function readRenderedManifests(path: string): Promise<ManifestDocument[]> {
   return checkDocumentsOf(await discoverRenderedManifests(path))
 }
@@ -89,24 +86,6 @@ export async function readRenderedManifests(path: string): Promise<ManifestDocum
 /** checkDocuments for plain files, whose text is their own. */
 export function checkDocumentsOf(sources: ManifestSource[]): ManifestDocument[] {
   return checkDocuments(sources.map((source) => ({ source, text: source.text })))
-}
-
-/** The files of a folder or file of rendered manifests, unparsed; see readRenderedManifests. */
-export async function discoverRenderedManifests(path: string): Promise<ManifestSource[]> {
-  const discovered = await discoverManifests(path, { ignore: [KUSTOMIZATION_FILE, 'kustomization.yml', 'Kustomization'] })
-  const template = discovered.sources.find((s) => s.engine !== 'plain')
-  if (template) {
-    throw new UsageError(`${template.name} is a template`, {
-      file: template.path,
-      hint: 'validate the manifest set with -c cluster.yml, which renders its templates first',
-    })
-  }
-  return discovered.sources
-}
-
-/** Manifests read from a stream (stdin): one pseudo-file named `name`. */
-export function manifestStreamSource(text: string, name: string): ManifestSource {
-  return { path: name, name, outputName: name, engine: 'plain', text: text.replace(/\r\n?/g, '\n') }
 }
 
 /** The CustomResourceDefinitions in a folder or file of plain manifests. */

@@ -55,14 +55,14 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
  * cluster.yml or removed APIs are to be upgraded or dropped first.
  */
 async function readInput(args: ValidateArgs, io: CliIO, version: string) {
-  const { applyApiOptions, checkDocumentsOf, discoverRenderedManifests, manifestStreamSource, renderManifestSet } =
-    await import('../../pipeline.js')
   if (args.path === undefined) {
+    const { renderManifestSet } = await import('../../pipeline.js')
     const set = await renderManifestSet(renderOptionsFrom(args, io, version))
     // Removed APIs are findings here, not warnings: keep stderr for the rest.
     reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
     return set
   }
+  const { discoverRenderedManifests, manifestStreamSource } = await import('../../discover.js')
   let sources
   // yargs-parser reads a lone `-` as a flag without a name and leaves an empty string.
   if (args.path === '-' || args.path === '') {
@@ -74,6 +74,7 @@ async function readInput(args: ValidateArgs, io: CliIO, version: string) {
     sources = await discoverRenderedManifests(resolve(io.cwd, args.path))
   }
   if (!args['upgrade-apis'] && !args['drop-removed']) return { sources }
+  const { applyApiOptions, checkDocumentsOf } = await import('../../pipeline.js')
   return applyApiOptions(checkDocumentsOf(sources), { ...optionsOf(args), kubernetesVersion: version })
 }
 
