@@ -1,9 +1,9 @@
 /**
  * A quick first look at plain manifests, for `validate`: where each YAML document starts and what object
  * it defines (apiVersion, kind, metadata), without parsing whole documents. Parsing a 350 KB file of
- * CRDs takes `yaml` 150 ms in a fresh process; this takes a few, so kubeconform can start on the raw
- * documents at once. It only reads the common shape (a block mapping at column 0, plain top-level keys)
- * and gives up on anything else: the caller then parses with `checkDocuments`, which has the exact errors.
+ * CRDs takes `yaml` 150 ms in a fresh process; this takes a few, while kubeconform reads the same files.
+ * It only reads the common shape (a block mapping at column 0, plain top-level keys) and gives up on
+ * anything else: the caller then parses with `checkDocuments`, which has the exact errors.
  */
 import { parseDocument } from 'yaml'
 import type { ManifestSource } from './discover.js'
@@ -27,6 +27,8 @@ const UNUSUAL_LINE = /^(?:\.\.\.(?:\s|$)|%)/
 const CONTENT_LINE = /^\s*[^\s#]/
 const TOP_LEVEL_KEY = /^([A-Za-z_][\w./-]*):(?:\s|$)/
 const IDENTITY_KEYS = new Set(['apiVersion', 'kind', 'metadata'])
+/** The keys whose values make the identity. */
+const IDENTITY_VALUES = new Set(['apiVersion', 'kind', 'name', 'namespace'])
 
 /**
  * The documents of each source that has one, or undefined when a file has a shape the scan does not
@@ -99,15 +101,20 @@ function plainIdentity(lines: string[]): ManifestObject | undefined {
   const metadata = new Map<string, string>()
   let inMetadata = false
   let childIndent = 0
+  // Lines indented deeper than this continue the identity value just read (a multi-line scalar).
+  let continuedAbove: number | undefined
   for (const line of lines) {
     const first = line[0]
-    if (first === undefined || first === '#' || (first === ' ' && line.trim() === '') || line.trimStart()[0] === '#') continue
+    const text = line.trimStart()
+    if (text === '' || text[0] === '#') continue
     // A block sequence at column 0 belongs to the key above it: fine, unless that key is metadata.
     if (first === '-') {
       if (inMetadata) return undefined
       continue
     }
-    if (first !== ' ') {
+    const indent = line.length - text.length
+    if (continuedAbove !== undefined && indent > continuedAbove) return undefined
+    if (indent === 0) {
       const match = TOP_LEVEL_KEY.exec(line)
       const key = match?.[1] as string
       if (!match || top.has(key)) return undefined
@@ -115,16 +122,17 @@ function plainIdentity(lines: string[]): ManifestObject | undefined {
       top.set(key, value)
       inMetadata = key === 'metadata'
       if (inMetadata && value !== '') return undefined
+      continuedAbove = IDENTITY_VALUES.has(key) ? 0 : undefined
       continue
     }
     if (!inMetadata) continue
-    const child = CHILD_KEY.exec(line)
-    const indent = line.length - line.trimStart().length
     childIndent ||= indent
-    if (indent > childIndent || line.trimStart().startsWith('- ')) continue
+    if (indent > childIndent || text.startsWith('- ')) continue
+    const child = CHILD_KEY.exec(line)
     const key = child?.[2] as string
     if (!child || indent !== childIndent || metadata.has(key)) return undefined
     metadata.set(key, line.slice(child[0].length).trim())
+    continuedAbove = IDENTITY_VALUES.has(key) ? childIndent : undefined
   }
   const read = (value: string | undefined) => (value === undefined ? undefined : plainText(value))
   const [apiVersion, kind, name, namespace] = [read(top.get('apiVersion')), read(top.get('kind')), read(metadata.get('name')), read(metadata.get('namespace'))]

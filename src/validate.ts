@@ -1,7 +1,8 @@
 /**
  * Manifests → kubeconform results mapped back to the source file, document and line that produced each
- * resource (design §7). Each document goes to kubeconform as a file of its own, so every result names
- * exactly one document.
+ * resource (design §7). Two routes: parsed documents go to kubeconform as one JSON file each, so every
+ * result names its document; plain files go as written, and results are matched to the documents a quick
+ * scan found in them (see validateManifestFiles).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
@@ -139,7 +140,7 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
         await writeSchemaSet(schemasFromCrds(crds, { kubernetesVersion: options.kubernetesVersion }), crdDir)
         locations.push(crdDir)
       }
-      const found = byFileName(await runKubeconform(work, files, locations, options))
+      const found = byFileName(await startKubeconform(work, files, locations, options).results)
       return documents.map((doc, i) => {
         const result = found.get(files[i]?.name ?? '')
         const status = result && STATUS[result.status]
@@ -171,18 +172,15 @@ export type ValidateFilesOptions = Omit<ValidateOptions, 'documents' | 'removedA
 export async function validateManifestFiles(options: ValidateFilesOptions): Promise<ValidationReport> {
   const quick = await withWorkFolder(options, async (work) => {
     const files = options.sources.map((source, i) => ({ name: `${String(i).padStart(5, '0')}.yaml`, text: source.text }))
-    const running = startKubeconform(work, files, schemaLocationsOf(options), options).results.then(
-      (found) => ({ found }),
-      (error: unknown) => ({ error }),
-    )
+    // A failing kubeconform is left to the parsed route, which reports bad input first, as it always has.
+    const running = startKubeconform(work, files, schemaLocationsOf(options), options).results.catch(() => undefined)
     const slices = sliceDocuments(options.sources)
     const documents = slices && identifyDocuments(slices)
-    const outcome = await running
-    if (!documents) return undefined
-    if ('error' in outcome) throw outcome.error
+    const found = await running
+    if (!documents || !found) return undefined
     const fileOf = new Map(options.sources.map((source, i) => [source, files[i]?.name ?? '']))
-    const found = matchResults(documents, outcome.found, (doc) => fileOf.get(doc.source) ?? '')
-    return found && resultsFromRawDocuments(documents, found, options)
+    const matched = matchResults(documents, found, (doc) => fileOf.get(doc.source) ?? '')
+    return matched && resultsFromRawDocuments(documents, matched, options)
   })
   if (quick) return report(options.kubernetesVersion, quick)
   const documents = checkDocuments(options.sources.map((source) => ({ source, text: source.text })))
@@ -273,19 +271,9 @@ function schemaLocationsOf(options: Pick<ValidateOptions, 'schemaLocations'>): s
   return options.schemaLocations.length > 0 ? [...options.schemaLocations] : ['default']
 }
 
-/** Writes `files` into `work` and runs kubeconform on them: its results, in no particular order. */
-async function runKubeconform(
-  work: string,
-  files: Array<{ name: string; text: string }>,
-  locations: string[],
-  options: Pick<ValidateOptions, 'kubeconform' | 'kubernetesVersion'>,
-): Promise<KubeconformResource[]> {
-  return startKubeconform(work, files, locations, options).results
-}
-
 /**
- * runKubeconform in two steps: the files are written and kubeconform started when this returns, so the
- * caller can work while kubeconform runs.
+ * Writes `files` into `work` and starts kubeconform on them; `results` (in no particular order) settles
+ * when it is done, so the caller can work meanwhile.
  */
 function startKubeconform(
   work: string,

@@ -76,6 +76,10 @@ t.test('values read as the parser reads them: quoted, commented, nested, typed',
     meta('  name: a\n  namespace: null\n'),
     'apiVersion: apps/v1 # the group\nkind: Deployment\nmetadata: {name: flow}\n',
     'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\nsecrets:\n- name: token\n',
+    meta('  name: multi\n    line\n'),
+    meta('  namespace: multi\n    line\n  name: a\n'),
+    'apiVersion: v1\nkind: Config\n  Map\nmetadata:\n  name: a\n',
+    meta('  name:\n    on-the-next-line\n'),
   ]
   for (const text of texts) {
     const sources = [source(text)]

@@ -161,6 +161,14 @@ t.test('missing kubeconform is exit 3 with how to install it', async (t) => {
   t.equal(run.exitCode, 3)
   t.match(run.stderr, /error: \/nonexistent\/kubeconform not found/)
   t.match(run.stderr, /hint: install kubeconform v0\.7\.0 \(`go install github\.com\/yannh\/kubeconform\/cmd\/kubeconform@v0\.7\.0`/)
+
+  const dir = t.testdir({ 'ok.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n', 'bad.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: [1\n' })
+  const file = await pharosNet(['validate', 'ok.yml', '--kubeconform', '/nonexistent/kubeconform'], { cwd: dir })
+  t.equal(file.exitCode, 3, 'a plain file too')
+  t.match(file.stderr, /error: \/nonexistent\/kubeconform not found/)
+  const bad = await pharosNet(['validate', 'bad.yml', '--kubeconform', '/nonexistent/kubeconform'], { cwd: dir })
+  t.equal(bad.exitCode, 2, 'bad input is reported first')
+  t.match(bad.stderr, /bad\.yml:6:1: error: invalid YAML/)
 })
 
 t.test('a schema location without a schema for a kind is a finding, not a crash', async (t) => {
