@@ -17,7 +17,7 @@ export interface DocumentSlice {
   /** 1-based line of the document's first key. */
   line: number
   /** The document's lines, without its `---` marker. */
-  text: string
+  lines: string[]
 }
 
 const MARKER = /^---(?=\s|$)/
@@ -42,14 +42,18 @@ export function sliceDocuments(sources: ManifestSource[]): DocumentSlice[] | und
     let documentIndex = 0
     for (let i = 0; i <= lines.length; i++) {
       const line = lines[i]
-      if (line !== undefined && UNUSUAL_LINE.test(line)) return undefined
-      if (line !== undefined && !MARKER.test(line)) continue
-      if (line !== undefined && !PLAIN_MARKER.test(line)) return undefined
+      if (line !== undefined) {
+        // Most lines are indented or plain keys: only lines starting with these can be markers or directives.
+        if (!'-.%'.includes(line[0] ?? ' ')) continue
+        if (UNUSUAL_LINE.test(line)) return undefined
+        if (!MARKER.test(line)) continue
+        if (!PLAIN_MARKER.test(line)) return undefined
+      }
       const body = lines.slice(start, i)
       const first = body.findIndex((l) => CONTENT_LINE.test(l))
       if (first >= 0) {
         if (!TOP_LEVEL_KEY.test(body[first] as string)) return undefined
-        slices.push({ source, documentIndex, line: start + first + 1, text: body.join('\n') })
+        slices.push({ source, documentIndex, line: start + first + 1, lines: body })
       }
       // Only comments before the first marker: that marker starts the first document.
       if (first >= 0 || start > 0) documentIndex++
@@ -67,7 +71,7 @@ export function identifyDocuments(slices: DocumentSlice[]): ObjectDocument[] | u
   const documents: ObjectDocument[] = []
   const seen = new Set<string>()
   for (const slice of slices) {
-    const object = identityOf(slice.text)
+    const object = identityOf(slice.lines)
     if (!object) return undefined
     const key = objectIdentity(object)
     if (seen.has(key)) return undefined
@@ -77,8 +81,7 @@ export function identifyDocuments(slices: DocumentSlice[]): ObjectDocument[] | u
   return documents
 }
 
-function identityOf(text: string): ManifestObject | undefined {
-  const lines = text.split('\n')
+function identityOf(lines: string[]): ManifestObject | undefined {
   const object = plainIdentity(lines) ?? parsedIdentity(lines)
   const valid = object !== undefined && isText(object.apiVersion) && isText(object.kind) && object.kind !== 'List' &&
     isText(object.metadata?.name)
@@ -105,6 +108,8 @@ function plainIdentity(lines: string[]): ManifestObject | undefined {
   let continuedAbove: number | undefined
   for (const line of lines) {
     const first = line[0]
+    // The bulk of a document: lines inside a top-level key other than metadata.
+    if (first === ' ' && !inMetadata && continuedAbove === undefined) continue
     const text = line.trimStart()
     if (text === '' || text[0] === '#') continue
     // A block sequence at column 0 belongs to the key above it: fine, unless that key is metadata.
