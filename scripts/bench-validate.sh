@@ -2,12 +2,14 @@
 # Benchmark (not a test): `kubectl pharos-net validate` against bare kubeconform on the same files and the
 # same schemas, in the same run, alternating, several repetitions. Prints the medians and their ratio,
 # and Node's own start-up time, which our figure includes and kubeconform's does not.
-#   scripts/bench-validate.sh [REPETITIONS] [CORPUS_FILE]
+#   scripts/bench-validate.sh [REPETITIONS] [CORPUS_FILE] [COPIES]
+# COPIES > 1 validates that many copies of the file, each object renamed, to see how the figures scale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 reps=${1:-7}
 corpus=${2:-../shared/corpus/calico/calico.yaml}
+copies=${3:-1}
 version=$(sed -n 's/^readonly PINNED_K8S_VERSION=//p' scripts/test-cluster.sh)
 
 bash scripts/ensure-build.sh
@@ -23,10 +25,18 @@ tool() { node bin/kubectl-pharos_net "$@"; }
 npx esbuild scripts/bench-validate-floor.mjs --bundle --platform=node --format=esm --log-level=warning \
   --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
   --outfile="$work/floor.mjs"
-tool render -q -c "$work/cluster.yml" --stdout >"$work/set.yaml"
+tool render -q -c "$work/cluster.yml" --stdout >"$work/one.yaml"
+for copy in $(seq "$copies"); do
+  if [ "$copies" -eq 1 ]; then cat "$work/one.yaml"; else sed -E "s/^  name: (.*)$/  name: \1-copy$copy/" "$work/one.yaml"; fi
+  [ "$copy" -eq "$copies" ] || echo ---
+done >"$work/set.yaml"
 tool schemas -q --from-openapi "$openapi" --kubernetes-version "$version" -d "$work/schemas"
 # Bare kubeconform gets the set's CRD schemas ready-made; our validate derives them on every run.
 tool schemas -q --crds "$work/set.yaml" --kubernetes-version "$version" -d "$work/crds"
+
+# A set that does not validate clean would time error paths, not validation.
+tool validate "$work/set.yaml" --kubeconform "$kubeconform" --schema-location "$work/schemas" -q >/dev/null ||
+  { echo "bench-validate: $corpus does not validate clean; pick another file" >&2; exit 1; }
 
 now() { date +%s%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -51,7 +61,7 @@ for i in $(seq "$reps"); do
 done
 bare=$(median <"$work/bare"); ours=$(median <"$work/ours"); node_ms=$(median <"$work/node"); floor=$(median <"$work/floor")
 documents=$(grep -c '^kind: ' "$work/set.yaml")
-printf 'corpus: %s (%s objects), %s repetitions, medians\n' "$corpus" "$documents" "$reps"
+printf 'corpus: %s x %s (%s objects), %s repetitions, medians\n' "$corpus" "$copies" "$documents" "$reps"
 printf 'bare kubeconform:                   %6s ms\n' "$bare"
 printf 'kubectl pharos-net validate:        %6s ms\n' "$ours"
 printf 'node start-up alone:                %6s ms\n' "$node_ms"
