@@ -70,6 +70,14 @@ export interface ValidateOptions {
   kubeconform: string
   /** Where to put temporary files (default: the OS temp folder). */
   tmpDir?: string
+  /** Told when kubeconform starts on the set and when it is done, for a progress line. */
+  onProgress?: (progress: ValidationProgress) => void
+}
+
+export interface ValidationProgress {
+  objects: number
+  files: number
+  done: boolean
 }
 
 export const KUBECONFORM_INSTALL_HINT =
@@ -140,7 +148,10 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
         await writeSchemaSet(schemasFromCrds(crds, { kubernetesVersion: options.kubernetesVersion }), crdDir)
         locations.push(crdDir)
       }
-      const found = byFileName(await startKubeconform(work, files, locations, options).results)
+      const running = startKubeconform(work, files, locations, options).results
+      const progress = { objects: documents.length, files: new Set(documents.map((d) => d.source)).size }
+      options.onProgress?.({ ...progress, done: false })
+      const found = byFileName(await running.finally(() => options.onProgress?.({ ...progress, done: true })))
       return documents.map((doc, i) => {
         const result = found.get(files[i]?.name ?? '')
         const status = result && STATUS[result.status]
@@ -176,7 +187,10 @@ export async function validateManifestFiles(options: ValidateFilesOptions): Prom
     const running = startKubeconform(work, files, schemaLocationsOf(options), options).results.catch(() => undefined)
     const slices = sliceDocuments(options.sources)
     const documents = slices && identifyDocuments(slices)
+    const progress = { objects: documents?.length ?? 0, files: options.sources.length }
+    if (documents) options.onProgress?.({ ...progress, done: false })
     const found = await running
+    if (documents) options.onProgress?.({ ...progress, done: true })
     if (!documents || !found) return undefined
     const fileOf = new Map(options.sources.map((source, i) => [source, files[i]?.name ?? '']))
     const matched = matchResults(documents, found, (doc) => fileOf.get(doc.source) ?? '')

@@ -7,12 +7,15 @@ export interface CliRun {
   stderr: string
 }
 
-export async function runCli(argv: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+export async function runCli(
+  argv: string[],
+  options: { cwd: string; env?: Record<string, string>; stderrIsTTY?: boolean },
+): Promise<CliRun> {
   let stdout = ''
   let stderr = ''
   const code = await main(argv, {
     stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
+    stderr: { write: (s: string) => (stderr += s), isTTY: options.stderrIsTTY ?? false },
     cwd: options.cwd,
     env: options.env ?? {},
   })

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
 import { UsageError } from '../../errors.js'
+import type { ValidationProgress } from '../../validate.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
 import { renderOptionsFrom, withRenderOptions, type RenderArgs } from '../options.js'
@@ -38,7 +39,12 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
         const { hasFindings, resolveKubernetesVersion, validateManifestFiles, validateManifests } = await import('../../validate.js')
         const locations = args['schema-location'].map((l) => (/^[a-z]+:\/\//.test(l) || l === 'default' ? l : resolve(io.cwd, l)))
         const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
-        const target = { kubernetesVersion: version, schemaLocations: locations, kubeconform: args.kubeconform }
+        const target = {
+          kubernetesVersion: version,
+          schemaLocations: locations,
+          kubeconform: args.kubeconform,
+          onProgress: io.stderr.isTTY && !args.quiet ? progressLine(io) : undefined,
+        }
         const input = await readInput(args, io, version)
         const report = 'sources' in input
           ? await validateManifestFiles({ ...target, sources: input.sources })
@@ -76,6 +82,17 @@ async function readInput(args: ValidateArgs, io: CliIO, version: string) {
   if (!args['upgrade-apis'] && !args['drop-removed']) return { sources }
   const { applyApiOptions, checkDocumentsOf } = await import('../../pipeline.js')
   return applyApiOptions(checkDocumentsOf(sources), { ...optionsOf(args), kubernetesVersion: version })
+}
+
+/** A status line on a terminal while kubeconform runs, erased when it is done. */
+function progressLine(io: CliIO) {
+  return ({ objects, files, done }: ValidationProgress) => {
+    io.stderr.write(done ? '\r\x1b[K' : `validating ${plural(objects, 'object')} from ${plural(files, 'file')} with kubeconform…`)
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
 function optionsOf(args: ValidateArgs) {
