@@ -1,10 +1,10 @@
 import t from 'tap'
 import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import type { ManifestSource } from '../src/discover.js'
 import { identifyDocuments, sliceDocuments } from '../src/document-scan.js'
 import { checkDocuments } from '../src/documents.js'
-import { corpusDir } from './helpers/paths.js'
+import { corpusDir, repoRoot } from './helpers/paths.js'
 
 const source = (text: string, name = 'set.yml'): ManifestSource => ({
   path: `/set/${name}`,
@@ -46,6 +46,31 @@ t.test('every corpus file: the scan reads what the parser reads, or gives up (on
     }
   }
   t.same(gaveUp, ['weave'], 'weave is one kind: List')
+})
+
+t.test('every plain YAML file of the repository that parses: the scan agrees, and reads our own output', async (t) => {
+  const files: string[] = []
+  for (const folder of ['test/fixtures', 'examples', 'templates']) {
+    const entries = await readdir(join(repoRoot, folder), { recursive: true, withFileTypes: true })
+    files.push(...entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => relative(repoRoot, join(e.parentPath, e.name))))
+  }
+  let scannedGoldenFiles = 0
+  for (const file of files) {
+    const sources = [source((await readFile(join(repoRoot, file), 'utf8')).replace(/\r\n?/g, '\n'), file)]
+    let expected
+    try {
+      expected = parsed(sources)
+    } catch {
+      continue
+    }
+    const quick = scanned(sources)
+    if (quick === undefined) continue
+    t.same(quick, expected, file)
+    if (file.includes('/expected/')) scannedGoldenFiles++
+  }
+  const goldenManifests = files.filter((f) => f.includes('/expected/') && !f.endsWith('kustomization.yaml'))
+  t.ok(goldenManifests.length > 0)
+  t.equal(scannedGoldenFiles, goldenManifests.length, 'every rendered golden manifest is read by the scan')
 })
 
 t.test('document counting matches the parser: leading comments, empty and trailing documents', async (t) => {
