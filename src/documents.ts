@@ -73,6 +73,11 @@ export function checkDocuments(rendered: RenderedManifest[]): ManifestDocument[]
   return documents
 }
 
+/** checkDocuments for plain files, whose text is their own. */
+export function checkDocumentsOf(sources: ManifestSource[]): ManifestDocument[] {
+  return checkDocuments(sources.map((source) => ({ source, text: source.text })))
+}
+
 function parseManifest({ source, text }: RenderedManifest): ManifestDocument[] {
   const lineCounter = new LineCounter()
   const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true })

@@ -3,8 +3,8 @@
  * cluster.yml → sources → rendered text → checked documents → removed APIs upgraded or reported.
  */
 import { loadClusterConfig, type LoadedClusterConfig } from './config.js'
-import { discoverManifests, discoverRenderedManifests, type DiscoveredManifests, type ManifestSource } from './discover.js'
-import { checkDocuments, documentKey, type ManifestDocument } from './documents.js'
+import { discoverManifests, discoverRenderedManifests, type DiscoveredManifests } from './discover.js'
+import { checkDocuments, checkDocumentsOf, documentKey, type ManifestDocument } from './documents.js'
 import { ConfigError, type Diagnostic } from './errors.js'
 import {
   findRemovedApis,
@@ -81,11 +81,6 @@ function removedApiWarning(finding: RemovedApiFinding): Diagnostic {
 /** Manifests that are already rendered (see discoverRenderedManifests), parsed and checked. */
 export async function readRenderedManifests(path: string): Promise<ManifestDocument[]> {
   return checkDocumentsOf(await discoverRenderedManifests(path))
-}
-
-/** checkDocuments for plain files, whose text is their own. */
-export function checkDocumentsOf(sources: ManifestSource[]): ManifestDocument[] {
-  return checkDocuments(sources.map((source) => ({ source, text: source.text })))
 }
 
 /** The CustomResourceDefinitions in a folder or file of plain manifests. */

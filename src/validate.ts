@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { isNode, type Document } from 'yaml'
 import type { ManifestSource } from './discover.js'
 import { identifyDocuments, sliceDocuments } from './document-scan.js'
-import { checkDocuments, describeObject, documentKey, type ManifestDocument, type ObjectDocument } from './documents.js'
+import { checkDocumentsOf, describeObject, documentKey, type ManifestDocument, type ObjectDocument } from './documents.js'
 import { EnvironmentError } from './errors.js'
 import { runTool, toolFailure } from './exec.js'
 import { findRemovedApis, type RemovedApiFinding } from './removed-apis.js'
@@ -197,7 +197,7 @@ export async function validateManifestFiles(options: ValidateFilesOptions): Prom
     return matched && resultsFromRawDocuments(documents, matched, options)
   })
   if (quick) return report(options.kubernetesVersion, quick)
-  const documents = checkDocuments(options.sources.map((source) => ({ source, text: source.text })))
+  const documents = checkDocumentsOf(options.sources)
   return validateManifests({ ...options, documents, removedApis: findRemovedApis(documents, options.kubernetesVersion) })
 }
 
@@ -242,7 +242,7 @@ function resultsFromRawDocuments(
   // The scan read apiVersion, kind and metadata only: whatever needs more reads the fully parsed document.
   const parsed = new Map<ManifestSource, ManifestDocument[]>()
   const fullDocument = (doc: ObjectDocument) => {
-    if (!parsed.has(doc.source)) parsed.set(doc.source, checkDocuments([{ source: doc.source, text: doc.source.text }]))
+    if (!parsed.has(doc.source)) parsed.set(doc.source, checkDocumentsOf([doc.source]))
     return parsed.get(doc.source)?.find((d) => d.documentIndex === doc.documentIndex && d.line === doc.line)
   }
   const hasCrds = documents.some((d) => d.object.kind === 'CustomResourceDefinition')

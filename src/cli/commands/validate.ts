@@ -80,7 +80,8 @@ async function readInput(args: ValidateArgs, io: CliIO, version: string) {
     sources = await discoverRenderedManifests(resolve(io.cwd, args.path))
   }
   if (!args['upgrade-apis'] && !args['drop-removed']) return { sources }
-  const { applyApiOptions, checkDocumentsOf } = await import('../../pipeline.js')
+  const { checkDocumentsOf } = await import('../../documents.js')
+  const { applyApiOptions } = await import('../../pipeline.js')
   return applyApiOptions(checkDocumentsOf(sources), { ...optionsOf(args), kubernetesVersion: version })
 }
 
