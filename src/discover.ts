@@ -106,10 +106,13 @@ async function readSource(root: string, name: string, engine: TemplateEngine): P
       hint: 'copy the file into the manifest folder instead of linking to it',
     })
   }
-  const raw = await readFile(path, 'utf8')
-  // Output must not depend on the editor that saved the file.
-  const text = raw.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
+  const text = normalizeManifestText(await readFile(path, 'utf8'))
   return { path, name, outputName: outputNameOf(name, engine), engine, text }
+}
+
+/** Output must not depend on the editor that saved the text: no byte-order mark, LF line ends. */
+function normalizeManifestText(raw: string): string {
+  return raw.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
 }
 
 function checkOutputNames(sources: ManifestSource[]): void {
@@ -150,5 +153,5 @@ export async function discoverRenderedManifests(path: string): Promise<ManifestS
 
 /** Manifests read from a stream (stdin): one pseudo-file named `name`. */
 export function manifestStreamSource(text: string, name: string): ManifestSource {
-  return { path: name, name, outputName: name, engine: 'plain', text: text.replace(/\r\n?/g, '\n') }
+  return { path: name, name, outputName: name, engine: 'plain', text: normalizeManifestText(text) }
 }

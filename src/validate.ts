@@ -139,7 +139,7 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
     const documents = toCheck.map((c) => c.doc)
     const checked = await withWorkFolder(options, async (work) => {
       // JSON: already at hand as `object`, and quicker than YAML to write and for kubeconform to read.
-      const files = documents.map((doc, i) => ({ name: `${String(i).padStart(5, '0')}.json`, text: JSON.stringify(doc.object) }))
+      const files = documents.map((doc, i) => ({ name: workFileName(i, 'json'), text: JSON.stringify(doc.object) }))
       const locations = schemaLocationsOf(options)
       // The set's own CRDs validate its custom resources without extra flags.
       const crds = documents.filter((d) => d.object.kind === 'CustomResourceDefinition').map((d) => d.object)
@@ -182,7 +182,7 @@ export type ValidateFilesOptions = Omit<ValidateOptions, 'documents' | 'removedA
  */
 export async function validateManifestFiles(options: ValidateFilesOptions): Promise<ValidationReport> {
   const quick = await withWorkFolder(options, async (work) => {
-    const files = options.sources.map((source, i) => ({ name: `${String(i).padStart(5, '0')}.yaml`, text: source.text }))
+    const files = options.sources.map((source, i) => ({ name: workFileName(i, 'yaml'), text: source.text }))
     // A failing kubeconform is left to the parsed route, which reports bad input first, as it always has.
     const running = startKubeconform(work, files, schemaLocationsOf(options), options).results.catch(() => undefined)
     const slices = sliceDocuments(options.sources)
@@ -316,6 +316,11 @@ function startKubeconform(
     return parsed.resources ?? []
   })
   return { results }
+}
+
+/** The name of the `index`th file handed to kubeconform: its results name files, not documents. */
+function workFileName(index: number, extension: 'json' | 'yaml'): string {
+  return `${String(index).padStart(5, '0')}.${extension}`
 }
 
 /** Results of files that hold one resource each, by file name. */
