@@ -11,4 +11,6 @@ export interface CliIO {
 export interface GlobalArgs {
   debug: boolean
   quiet: boolean
+  /** `--limit NAME=VALUE`, repeatable: see src/limits.ts. */
+  limit: string[]
 }

@@ -11,6 +11,7 @@ import { schemasCommand } from './commands/schemas.js'
 import { applyCommand, diffCommand } from './commands/apply.js'
 import type { CliIO } from './io.js'
 import { formatDiagnostic } from './report.js'
+import { LIMIT_NAMES, LIMITS_ENV } from '../limits.js'
 
 /**
  * A command's work, run after parsing so that its errors reach the one handler below. Command modules
@@ -35,6 +36,13 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces and ignored files' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
+    .option('limit', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      requiresArg: true,
+      describe: `raise or lower a safety limit, NAME=VALUE (repeatable; also $${LIMITS_ENV}): ${LIMIT_NAMES.join(', ')}`,
+    })
     .command(renderCommand(io, done))
     .command(validateCommand(io, done))
     .command(schemasCommand(io, done))

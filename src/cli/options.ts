@@ -2,6 +2,7 @@
 import { resolve } from 'node:path'
 import type { Argv } from 'yargs'
 import type { KubectlTarget } from '../cluster.js'
+import { LIMITS_ENV, resolveLimits, type Limits } from '../limits.js'
 import type { RenderOptions } from '../pipeline.js'
 import type { CliIO, GlobalArgs } from './io.js'
 
@@ -64,4 +65,9 @@ export function kubectlTarget(args: ClusterArgs, io: CliIO): KubectlTarget {
     context: args.context ?? (io.env.HELM_KUBECONTEXT || undefined),
     env: io.env,
   }
+}
+
+/** The limits in force for this run: defaults, then $PHAROS_NET_LIMITS, then --limit flags. */
+export function limitsOf(args: GlobalArgs, io: CliIO): Limits {
+  return resolveLimits(args.limit, io.env[LIMITS_ENV])
 }
