@@ -8,14 +8,18 @@
  * its positions are those of the rendered text, which keeps the lines of the template as long as no tag
  * spans several lines.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml'
+import { readdir, realpath, stat } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, visit } from 'yaml'
 import type { Document, Node, YAMLError, YAMLMap } from 'yaml'
 import { cidrHost, cidrsOverlap, CidrSyntaxError, formatCidr, hasHostBits, parseCidr, type Cidr } from './cidr.js'
 import { manifestEngine } from './discover.js'
 import { codeFrame, ConfigError, EnvironmentError, InputErrors, type Diagnostic, type Severity } from './errors.js'
+import { environmentView } from './environment.js'
+import { readInputFile } from './input-file.js'
+import { Budget, DEFAULT_LIMITS, type Limits } from './limits.js'
 import { compileErb } from './render/erb.js'
+import { parseYamlDocument } from './yaml-limits.js'
 
 export type NetworkProvider = 'weave' | 'calico' | 'custom'
 
@@ -58,8 +62,13 @@ export interface LoadClusterConfigOptions {
   file?: string
   /** Where relative paths start; the core never reads process.cwd() itself. */
   cwd: string
-  /** Environment visible to `cluster.yml.erb` as ENV (Pharos allowed it there). */
+  /** The environment; `cluster.yml.erb` sees the variables `allowEnv` names as ENV (Pharos allowed it there). */
   env?: Record<string, string | undefined>
+  /** Names or globs of the environment variables ENV shows (--allow-env); none by default. */
+  allowEnv?: readonly string[]
+  /** Let `manifest_path` (and what it links to) leave the folder holding cluster.yml. */
+  allowOutsideManifests?: boolean
+  limits?: Limits
 }
 
 const PROVIDERS: readonly NetworkProvider[] = ['weave', 'calico', 'custom']
@@ -83,11 +92,16 @@ const FIREWALLD_KEYS = ['enabled', 'open_ports', 'trusted_subnets']
 const CUSTOM_KEYS = ['manifest_path', 'options']
 
 export async function loadClusterConfig(options: LoadClusterConfigOptions): Promise<LoadedClusterConfig> {
-  const { file, raw } = await readConfigFile(options)
-  const source = file.endsWith('.erb') ? compileErb(raw, file).render({ ENV: options.env ?? {} }) : raw
+  const limits = options.limits ?? DEFAULT_LIMITS
+  const { file, raw } = await readConfigFile(options, limits)
+  const erb = file.endsWith('.erb')
+  const source = erb
+    ? compileErb(raw, file).render({ ENV: environmentView(options.env ?? {}, options.allowEnv ?? []) }, { limits })
+    : raw
   const lineCounter = new LineCounter()
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: true })
-  const report = new Report(file, source, lineCounter)
+  const doc = parseYamlDocument(source, { file, limits, nodeBudget: new Budget('yaml-nodes', limits), lineCounter })
+  // Excerpts of a rendered cluster.yml.erb show the template, not what ENV put into it.
+  const report = new Report(file, lineCounter, erb ? raw : source)
 
   // One syntax error tends to cascade into several; the first is the one to fix.
   const [syntaxError] = doc.errors
@@ -116,33 +130,35 @@ export async function loadClusterConfig(options: LoadClusterConfigOptions): Prom
   let manifestPath = ''
   if (network.manifestPath) {
     manifestPath = resolve(dirname(file), network.manifestPath.value)
-    await checkManifestPath(manifestPath, network.manifestPath.at, report)
+    const { at } = network.manifestPath
+    if (options.allowOutsideManifests || (await staysInside(manifestPath, dirname(file), at, report))) {
+      await checkManifestPath(manifestPath, at, report)
+    }
   }
   report.throwIfErrors()
 
   return { file, config: assembleConfig(doc, file, network), manifestPath, warnings: inFileOrder(report.warnings) }
 }
 
-async function readConfigFile(options: LoadClusterConfigOptions): Promise<{ file: string; raw: string }> {
+async function readConfigFile(options: LoadClusterConfigOptions, limits: Limits): Promise<{ file: string; raw: string }> {
   const candidates = options.file === undefined
     ? [resolve(options.cwd, 'cluster.yml'), resolve(options.cwd, 'cluster.yml.erb')]
     : [resolve(options.cwd, options.file)]
   for (const file of candidates) {
-    const raw = await readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
+    const info = await stat(file).catch((cause: NodeJS.ErrnoException) => {
       if (cause.code === 'ENOENT' || cause.code === 'ENOTDIR') return undefined
-      if (cause.code === 'EISDIR') {
-        throw new ConfigError(`config file is a folder: ${options.file ?? basename(file)}`, {
-          cause,
-          hint: 'pass the cluster.yml inside it with -c PATH',
-        })
-      }
       throw new EnvironmentError(`cannot read config file ${file}: ${cause.message}`, {
         cause,
         hint: 'check the file\'s permissions',
       })
     })
-    // An editor's byte-order mark is not content.
-    if (raw !== undefined) return { file, raw: raw.replace(/^\uFEFF/, '') }
+    if (!info) continue
+    if (info.isDirectory()) {
+      throw new ConfigError(`config file is a folder: ${options.file ?? basename(file)}`, {
+        hint: 'pass the cluster.yml inside it with -c PATH',
+      })
+    }
+    return { file, raw: await readInputFile(file, { limits, errorClass: ConfigError }) }
   }
   if (options.file === undefined) {
     throw new ConfigError('config file not found: cluster.yml', {
@@ -289,6 +305,19 @@ function checkBoolean(found: Entry | undefined, path: string, fallback: boolean,
   return fallback
 }
 
+/**
+ * The manifest path, links resolved, stays inside the folder holding cluster.yml: a repository's config
+ * must not render (and print excerpts of) files from elsewhere on the machine.
+ */
+async function staysInside(path: string, configDir: string, at: number | undefined, report: Report): Promise<boolean> {
+  const real = async (p: string) => realpath(p).catch(() => p)
+  const inside = relative(await real(configDir), await real(path))
+  if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) return true
+  report.add('error', at, `network.custom.manifest_path leads outside the folder holding ${basename(report.file)}: ${path}`,
+    'keep the manifests beside cluster.yml; if you trust this config, pass --allow-outside-manifests')
+  return false
+}
+
 /** The manifest path exists and holds a manifest, by the rules discover.ts reads it with (design §4). */
 async function checkManifestPath(path: string, at: number | undefined, report: Report): Promise<void> {
   try {
@@ -323,7 +352,8 @@ async function checkManifestPath(path: string, at: number | undefined, report: R
 function assembleConfig(doc: Document, file: string, checked: CheckedNetwork): ClusterConfig {
   let data: Record<string, unknown>
   try {
-    data = asRecord(doc.toJS())
+    // Aliases were measured by what they expand to (alias-size); their count alone says little.
+    data = asRecord(doc.toJS({ maxAliasCount: -1 }))
   } catch (cause) {
     // yaml refuses alias chains that expand beyond reason (a "billion laughs" document).
     throw new ConfigError(`${basename(file)} cannot be read as data: ${(cause as Error).message}`, {
@@ -449,16 +479,21 @@ class Report {
   readonly warnings: Diagnostic[] = []
 
   constructor(
-    private readonly file: string,
-    private readonly source: string,
+    readonly file: string,
     private readonly lineCounter: LineCounter,
+    /** The text excerpts are taken from: the template of a cluster.yml.erb, whose lines the output keeps. */
+    private readonly frameSource: string,
   ) {}
+
+  private frame(line: number, col: number): string {
+    return codeFrame(this.frameSource, line, col)
+  }
 
   add(severity: Exclude<Severity, 'note'>, at: number | undefined, message: string, hint: string): void {
     const diagnostic: Diagnostic = { severity, message, file: this.file, hint }
     if (at !== undefined) {
       const { line, col } = this.lineCounter.linePos(at)
-      Object.assign(diagnostic, { line, col, frame: codeFrame(this.source, line, col) })
+      Object.assign(diagnostic, { line, col, frame: this.frame(line, col) })
     }
     ;(severity === 'error' ? this.errors : this.warnings).push(diagnostic)
   }
@@ -478,7 +513,7 @@ class Report {
       file: this.file,
       hint: hints[problem.code] ?? `fix the YAML syntax of ${basename(this.file)} here`,
     }
-    if (position) Object.assign(diagnostic, { ...position, frame: codeFrame(this.source, position.line, position.col) })
+    if (position) Object.assign(diagnostic, { ...position, frame: this.frame(position.line, position.col) })
     ;(severity === 'error' ? this.errors : this.warnings).push(diagnostic)
   }
 

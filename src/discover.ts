@@ -2,9 +2,11 @@
  * Manifest folder → ordered list of sources, by Pharos' rules (design §4): non-recursive, dotfiles skipped,
  * lexicographic order of names, plain YAML never templated.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises'
+import { readdir, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
 import { ConfigError, ManifestError, UsageError } from './errors.js'
+import { normalizeText, readInputFile } from './input-file.js'
+import { Budget, DEFAULT_LIMITS, type Limits } from './limits.js'
 
 export type TemplateEngine = 'plain' | 'erb' | 'liquid'
 
@@ -49,13 +51,19 @@ function outputNameOf(name: string, engine: TemplateEngine): string {
 
 /** The output folder's own file: a source that would overwrite it is refused. */
 export const KUSTOMIZATION_FILE = 'kustomization.yaml'
+/** Every name kustomize reads as a kustomization: a source of any of them would make a second one. */
+export const KUSTOMIZATION_NAMES: readonly string[] = [KUSTOMIZATION_FILE, 'kustomization.yml', 'Kustomization']
 
 export interface DiscoverOptions {
   /** File names to pass over, as if they were not manifests (a rendered folder's kustomization.yaml). */
   ignore?: readonly string[]
+  /** `file-size` for each file, `input-size` for all of them. */
+  limits?: Limits
 }
 
 export async function discoverManifests(manifestPath: string, options: DiscoverOptions = {}): Promise<DiscoveredManifests> {
+  const limits = options.limits ?? DEFAULT_LIMITS
+  const read = { limits, inputBudget: new Budget('input-size', limits) }
   const info = await stat(manifestPath).catch((cause: unknown) => {
     throw new ConfigError(`manifest path does not exist: ${manifestPath}`, {
       cause,
@@ -71,20 +79,25 @@ export async function discoverManifests(manifestPath: string, options: DiscoverO
       })
     }
     const root = dirname(manifestPath)
-    return { root, sources: [await readSource(root, name, engine)], ignored: [] }
+    const sources = [await readSource(root, name, engine, read)]
+    checkOutputNames(sources)
+    return { root, sources, ignored: [] }
   }
 
   const root = manifestPath
-  const names = (await readdir(root)).sort()
+  // Code-unit order of the names, as Ruby's Array#sort ordered them for Pharos: `10-a.yml` before `9-b.yml`.
+  const entries = (await readdir(root, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   const sources: ManifestSource[] = []
   const ignored: string[] = []
-  for (const name of names) {
+  for (const entry of entries) {
+    const { name } = entry
     const engine = options.ignore?.includes(name) ? undefined : manifestEngine(name)
-    if (!engine || !(await stat(join(root, name))).isFile()) {
+    // Folders are not read (the folder is read non-recursively); any other non-file is refused when read.
+    if (!engine || entry.isDirectory()) {
       if (!name.startsWith('.')) ignored.push(name)
       continue
     }
-    sources.push(await readSource(root, name, engine))
+    sources.push(await readSource(root, name, engine, read))
   }
   if (sources.length === 0) {
     throw new ConfigError(`no manifests in ${manifestPath}`, {
@@ -95,10 +108,22 @@ export async function discoverManifests(manifestPath: string, options: DiscoverO
   return { root, sources, ignored }
 }
 
-async function readSource(root: string, name: string, engine: TemplateEngine): Promise<ManifestSource> {
+async function readSource(
+  root: string,
+  name: string,
+  engine: TemplateEngine,
+  read: Parameters<typeof readInputFile>[1],
+): Promise<ManifestSource> {
   const path = join(root, name)
   // A link pointing out of the folder would let a manifest set read arbitrary files.
-  const real = await realpath(path)
+  const real = await realpath(path).catch((cause: NodeJS.ErrnoException) => {
+    const loop = cause.code === 'ELOOP'
+    throw new ManifestError(loop ? `manifest ${name} is a symbolic link loop` : `manifest ${name} is a link to nothing`, {
+      file: path,
+      cause,
+      hint: 'fix or remove the link; manifests are regular files inside the folder',
+    })
+  })
   const inside = relative(await realpath(root), real)
   if (inside.startsWith('..') || isAbsolute(inside)) {
     throw new ManifestError(`manifest ${name} is a link to ${real}, outside the manifest folder`, {
@@ -106,20 +131,15 @@ async function readSource(root: string, name: string, engine: TemplateEngine): P
       hint: 'copy the file into the manifest folder instead of linking to it',
     })
   }
-  const text = normalizeManifestText(await readFile(path, 'utf8'))
+  const text = await readInputFile(path, read)
   return { path, name, outputName: outputNameOf(name, engine), engine, text }
-}
-
-/** Output must not depend on the editor that saved the text: no byte-order mark, LF line ends. */
-function normalizeManifestText(raw: string): string {
-  return raw.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
 }
 
 function checkOutputNames(sources: ManifestSource[]): void {
   const seen = new Map<string, ManifestSource>()
   for (const source of sources) {
-    if (source.outputName === KUSTOMIZATION_FILE) {
-      throw new ManifestError(`${source.name} would overwrite the generated ${KUSTOMIZATION_FILE}`, {
+    if (KUSTOMIZATION_NAMES.includes(source.outputName)) {
+      throw new ManifestError(`${source.name} would be read by kustomize as a second kustomization beside the generated ${KUSTOMIZATION_FILE}`, {
         file: source.path,
         hint: 'rename the file; the output folder gets its own kustomization.yaml',
       })
@@ -139,8 +159,8 @@ function checkOutputNames(sources: ManifestSource[]): void {
  * Manifests that are already rendered: a folder (a `render -o` output, its kustomization.yaml passed over)
  * or a file. Templates there are refused: they need the cluster.yml to render.
  */
-export async function discoverRenderedManifests(path: string): Promise<ManifestSource[]> {
-  const discovered = await discoverManifests(path, { ignore: [KUSTOMIZATION_FILE, 'kustomization.yml', 'Kustomization'] })
+export async function discoverRenderedManifests(path: string, limits?: Limits): Promise<ManifestSource[]> {
+  const discovered = await discoverManifests(path, { ignore: KUSTOMIZATION_NAMES, limits })
   const template = discovered.sources.find((s) => s.engine !== 'plain')
   if (template) {
     throw new UsageError(`${template.name} is a template`, {
@@ -153,5 +173,5 @@ export async function discoverRenderedManifests(path: string): Promise<ManifestS
 
 /** Manifests read from a stream (stdin): one pseudo-file named `name`. */
 export function manifestStreamSource(text: string, name: string): ManifestSource {
-  return { path: name, name, outputName: name, engine: 'plain', text: normalizeManifestText(text) }
+  return { path: name, name, outputName: name, engine: 'plain', text: normalizeText(text) }
 }

@@ -2,8 +2,10 @@
  * Rendered text → checked Kubernetes objects: every document parses, empty ones are dropped, `kind: List`
  * is expanded, each object has apiVersion/kind/metadata.name, and no object is defined twice.
  */
-import { Document, isMap, isSeq, LineCounter, parseAllDocuments, type Node, type YAMLError } from 'yaml'
+import { Document, isMap, isSeq, LineCounter, visit, type Node, type YAMLError } from 'yaml'
 import { codeFrame, ManifestError } from './errors.js'
+import { Budget, DEFAULT_LIMITS, type Limits } from './limits.js'
+import { parseYamlStream } from './yaml-limits.js'
 import { formatObjectName } from './object-name.js'
 import type { ManifestSource } from './discover.js'
 
@@ -51,8 +53,10 @@ export function documentKey(file: string, documentIndex: number, line: number): 
   return `${file}\0${documentIndex}\0${line}`
 }
 
-export function checkDocuments(rendered: RenderedManifest[]): ManifestDocument[] {
-  const documents = rendered.flatMap(parseManifest)
+/** `limits`: `yaml-nodes` counts for the whole set, `alias-size` per document. */
+export function checkDocuments(rendered: RenderedManifest[], limits: Limits = DEFAULT_LIMITS): ManifestDocument[] {
+  const nodeBudget = new Budget('yaml-nodes', limits)
+  const documents = rendered.flatMap((manifest) => parseManifest(manifest, limits, nodeBudget))
   const seen = new Map<string, ManifestDocument>()
   for (const doc of documents) {
     const key = objectIdentity(doc.object)
@@ -74,24 +78,21 @@ export function checkDocuments(rendered: RenderedManifest[]): ManifestDocument[]
 }
 
 /** checkDocuments for plain files, whose text is their own. */
-export function checkDocumentsOf(sources: ManifestSource[]): ManifestDocument[] {
-  return checkDocuments(sources.map((source) => ({ source, text: source.text })))
+export function checkDocumentsOf(sources: ManifestSource[], limits: Limits = DEFAULT_LIMITS): ManifestDocument[] {
+  return checkDocuments(sources.map((source) => ({ source, text: source.text })), limits)
 }
 
-function parseManifest({ source, text }: RenderedManifest): ManifestDocument[] {
+function parseManifest({ source, text }: RenderedManifest, limits: Limits, nodeBudget: Budget): ManifestDocument[] {
   const lineCounter = new LineCounter()
-  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true })
-  if (!Array.isArray(parsed)) {
-    // parseAllDocuments returns an EmptyStream for text without any document.
-    return []
-  }
+  const parsed = parseYamlStream(text, { file: source.path, limits, nodeBudget, lineCounter })
   const place = (offset: number) => lineCounter.linePos(offset)
   const { lineStarts } = lineCounter
   const documents: ManifestDocument[] = []
   parsed.forEach((doc, documentIndex) => {
     const error = doc.errors[0]
     if (error) throw yamlError(source, text, error)
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 })
+    // Aliases were measured by what they expand to (alias-size); their count alone says little.
+    const value: unknown = doc.toJS({ maxAliasCount: -1 })
     if (value === null || value === undefined) return
     const start = place(doc.contents?.range?.[0] ?? doc.range[0])
     if (!isMap(doc.contents) || typeof value !== 'object' || Array.isArray(value)) {
@@ -103,14 +104,27 @@ function parseManifest({ source, text }: RenderedManifest): ManifestDocument[] {
       const itemNodes: Node[] = isSeq(items) ? (items.items as Node[]) : []
       itemNodes.forEach((node) => {
         const at = place(node.range?.[0] ?? 0)
-        const item = requireObjectFields(source, text, at.line, node.toJSON() as Record<string, unknown>)
-        documents.push({ source, documentIndex, line: at.line, object: item, yaml: documentOf(node), lineStarts })
+        const item = requireObjectFields(source, text, at.line, node.toJS(doc) as Record<string, unknown>)
+        // An item may use an anchor of another item: on its own it keeps what the alias stands for.
+        const yaml = hasAlias(node) ? new Document(item) : documentOf(node)
+        documents.push({ source, documentIndex, line: at.line, object: item, yaml, lineStarts })
       })
       return
     }
     documents.push({ source, documentIndex, line: start.line, object, yaml: documentOf(doc.contents, doc), lineStarts })
   })
   return documents
+}
+
+function hasAlias(node: Node): boolean {
+  let found = false
+  visit(node, {
+    Alias() {
+      found = true
+      return visit.BREAK
+    },
+  })
+  return found
 }
 
 function documentOf(node: Node, from?: Document): Document {
@@ -151,6 +165,10 @@ function requireObjectFields(
 
 function yamlError(source: ManifestSource, text: string, error: YAMLError): ManifestError {
   const [line, col] = [error.linePos?.[0].line ?? 1, error.linePos?.[0].col ?? 1]
+  if (error.code === 'RESOURCE_EXHAUSTION') {
+    return manifestError(source, text, line, col, 'invalid YAML: nested too deeply to read',
+      'collections nested several hundred levels deep are not a Kubernetes object; flatten the document')
+  }
   const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'YAML error'
   return manifestError(source, text, line, col, `invalid YAML: ${message}`, 'fix the YAML syntax')
 }

@@ -14,8 +14,8 @@ export interface Limits {
   'input-size': number
   /** YAML nodes of all the files of one run, estimated from the text before anything is parsed. */
   'yaml-nodes': number
-  /** Nodes that YAML aliases add to one file when expanded (a "billion laughs" document). */
-  'alias-nodes': number
+  /** Bytes that YAML aliases add to one document when expanded (a "billion laughs" document). */
+  'alias-size': number
   /** Bytes that the templates of one run may render, all together. */
   'output-size': number
   /** Evaluation steps of one ERB template (a loop over a loop over a loop...). */
@@ -42,10 +42,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   'file-size': 16 * MiB,
   'input-size': 256 * MiB,
   'yaml-nodes': 2_000_000,
-  'alias-nodes': 1_000_000,
+  'alias-size': 16 * MiB,
   'output-size': 64 * MiB,
   'template-steps': 10_000_000,
-  'render-time': 60_000,
+  'render-time': 10_000,
   'partial-depth': 20,
   'tool-timeout': 600_000,
 }
@@ -54,7 +54,7 @@ const UNITS: Record<LimitName, Unit> = {
   'file-size': 'bytes',
   'input-size': 'bytes',
   'yaml-nodes': 'count',
-  'alias-nodes': 'count',
+  'alias-size': 'bytes',
   'output-size': 'bytes',
   'template-steps': 'count',
   'render-time': 'duration',

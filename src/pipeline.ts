@@ -6,6 +6,7 @@ import { loadClusterConfig, type LoadedClusterConfig } from './config.js'
 import { discoverManifests, discoverRenderedManifests, type DiscoveredManifests } from './discover.js'
 import { checkDocuments, checkDocumentsOf, documentKey, type ManifestDocument } from './documents.js'
 import { ConfigError, type Diagnostic } from './errors.js'
+import { DEFAULT_LIMITS, type Limits } from './limits.js'
 import {
   findRemovedApis,
   upgradeRemovedApis,
@@ -26,6 +27,11 @@ export interface RenderOptions {
   dropRemoved?: boolean
   /** Removed APIs are reported against this version (x.y.z or master). */
   kubernetesVersion?: string
+  /** Names or globs of the environment variables `cluster.yml.erb` may read as ENV. */
+  allowEnv?: readonly string[]
+  /** Let network.custom.manifest_path leave the folder holding cluster.yml. */
+  allowOutsideManifests?: boolean
+  limits?: Limits
 }
 
 export interface RenderedSet {
@@ -40,7 +46,15 @@ export interface RenderedSet {
 }
 
 export async function renderManifestSet(options: RenderOptions): Promise<RenderedSet> {
-  const config = await loadClusterConfig({ file: options.configFile, cwd: options.cwd, env: options.env })
+  const limits = options.limits ?? DEFAULT_LIMITS
+  const config = await loadClusterConfig({
+    file: options.configFile,
+    cwd: options.cwd,
+    env: options.env,
+    allowEnv: options.allowEnv,
+    allowOutsideManifests: options.allowOutsideManifests,
+    limits,
+  })
   const { provider } = config.config.network
   if (provider !== 'custom') {
     throw new ConfigError(`network.provider is ${provider}: that network is built into Pharos`, {
@@ -49,9 +63,9 @@ export async function renderManifestSet(options: RenderOptions): Promise<Rendere
         `\`kubectl pharos-net init --provider flannel DIR\``,
     })
   }
-  const discovered = await discoverManifests(config.manifestPath)
-  const rendered = await renderTemplates(discovered, buildTemplateContext(config))
-  const set = applyApiOptions(checkDocuments(rendered), options)
+  const discovered = await discoverManifests(config.manifestPath, { limits })
+  const rendered = await renderTemplates(discovered, buildTemplateContext(config), limits)
+  const set = applyApiOptions(checkDocuments(rendered, limits), options)
   return { config, discovered, ...set, warnings: [...config.warnings, ...set.removedApis.map(removedApiWarning)] }
 }
 
@@ -79,12 +93,12 @@ function removedApiWarning(finding: RemovedApiFinding): Diagnostic {
 }
 
 /** Manifests that are already rendered (see discoverRenderedManifests), parsed and checked. */
-export async function readRenderedManifests(path: string): Promise<ManifestDocument[]> {
-  return checkDocumentsOf(await discoverRenderedManifests(path))
+export async function readRenderedManifests(path: string, limits?: Limits): Promise<ManifestDocument[]> {
+  return checkDocumentsOf(await discoverRenderedManifests(path, limits), limits)
 }
 
 /** The CustomResourceDefinitions in a folder or file of plain manifests. */
-export async function readCrds(path: string): Promise<ManifestDocument['object'][]> {
-  const documents = await readRenderedManifests(path)
+export async function readCrds(path: string, limits?: Limits): Promise<ManifestDocument['object'][]> {
+  const documents = await readRenderedManifests(path, limits)
   return documents.map((d) => d.object).filter((o) => o.kind === 'CustomResourceDefinition')
 }

@@ -121,14 +121,46 @@ t.test('a single manifest file is allowed', async (t) => {
 
 t.test('cluster.yml.erb is rendered with ENV first', async (t) => {
   const dir = join(fixtures, 'config-erb')
-  const loaded = await loadClusterConfig({ cwd: dir, env: { POD_NETWORK_CIDR: '10.244.0.0/16', MTU: '1400' } })
+  const env = { POD_NETWORK_CIDR: '10.244.0.0/16', MTU: '1400' }
+  const loaded = await loadClusterConfig({ cwd: dir, env, allowEnv: ['POD_NETWORK_CIDR', 'MTU'] })
   t.equal(loaded.file, join(dir, 'cluster.yml.erb'))
   t.equal(loaded.config.network.pod_network_cidr, '10.244.0.0/16')
   t.same(loaded.config.network.custom?.options, { mtu: 1400 })
   t.equal(loaded.manifestPath, join(dir, 'flannel.yml'))
 
   const broken = t.testdir({ 'cluster.yml.erb': 'network:\n  provider: <%= ENV["X"].frobnicate %>\n' })
-  await t.rejects(loadClusterConfig({ cwd: broken, env: {} }), TemplateError)
+  await t.rejects(loadClusterConfig({ cwd: broken, env: {}, allowEnv: ['X'] }), TemplateError)
+})
+
+t.test('ENV shows only the variables the user allows', async (t) => {
+  const env = { SECRET_TOKEN: 's3cr3t', CLUSTER_CIDR: '10.244.0.0/16', CLUSTER_MTU: '1400', HOME: '/root' }
+  const dump = t.testdir({
+    'cluster.yml.erb': 'network:\n  provider: weave\n  custom:\n    options:\n      env: <%= ENV.to_json %>\n',
+  })
+  const none = await loadClusterConfig({ cwd: dump, env })
+  t.same(none.config.network.custom?.options, { env: {} }, 'nothing without --allow-env')
+  const globbed = await loadClusterConfig({ cwd: dump, env, allowEnv: ['CLUSTER_*'] })
+  t.same(globbed.config.network.custom?.options, { env: { CLUSTER_CIDR: '10.244.0.0/16', CLUSTER_MTU: '1400' } })
+
+  for (const read of ["ENV['SECRET_TOKEN']", 'ENV["SECRET_TOKEN"]', "ENV.fetch('SECRET_TOKEN')", "ENV.fetch('SECRET_TOKEN', 'x')",
+    "ENV.key?('SECRET_TOKEN')", 'ENV.SECRET_TOKEN']) {
+    const dir = t.testdir({ 'cluster.yml.erb': `network:\n  provider: <%= ${read} %>\n` })
+    const error = await loadClusterConfig({ cwd: dir, env, allowEnv: ['CLUSTER_*'] }).catch((e: unknown) => e)
+    t.type(error, TemplateError, read)
+    t.match(error, { message: /ENV\['SECRET_TOKEN'\] is not visible/, hint: /--allow-env SECRET_TOKEN/, line: 2 }, read)
+    t.notMatch(JSON.stringify({ ...(error as object), message: (error as Error).message }), /s3cr3t/, `${read}: the value never shows`)
+  }
+  const unset = t.testdir({ 'cluster.yml.erb': "network:\n  provider: <%= ENV['CLUSTER_NAME'] || 'custom' %>\n" })
+  const fallback = await loadClusterConfig({ cwd: unset, env, allowEnv: ['CLUSTER_*'] }).catch((e: unknown) => e)
+  t.match(fallback, { message: /manifest_path/ }, 'an allowed but unset variable is nil, as in Ruby')
+})
+
+t.test('excerpts of a cluster.yml.erb show the template, not what ENV put in', async (t) => {
+  const dir = t.testdir({ 'cluster.yml.erb': "network:\n  pod_network_cidr: <%= ENV['CIDR'] %>\n" })
+  const error = await loadClusterConfig({ cwd: dir, env: { CIDR: 'not-a-cidr-s3cr3t' }, allowEnv: ['CIDR'] }).catch((e: unknown) => e)
+  t.type(error, ConfigError)
+  t.match(error, { line: 2, frame: /pod_network_cidr: <%= ENV\['CIDR'\] %>/ })
+  t.notMatch((error as ConfigError).frame, /s3cr3t/)
 })
 
 t.test('a missing config file', async (t) => {

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path'
 import type { Argv } from 'yargs'
 import type { KubectlTarget } from '../cluster.js'
+import { ALLOW_ENV_VARIABLE, allowedEnvPatterns } from '../environment.js'
 import { LIMITS_ENV, resolveLimits, type Limits } from '../limits.js'
 import type { RenderOptions } from '../pipeline.js'
 import type { CliIO, GlobalArgs } from './io.js'
@@ -11,6 +12,8 @@ export interface RenderArgs extends GlobalArgs {
   'upgrade-apis': boolean
   'drop-removed': boolean
   'kubernetes-version'?: string
+  'allow-env': string[]
+  'allow-outside-manifests': boolean
 }
 
 export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
@@ -30,6 +33,18 @@ export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
       type: 'string',
       describe: 'report removed APIs for this version (x.y or x.y.z; default: the newest)',
     })
+    .option('allow-env', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      requiresArg: true,
+      describe: `let cluster.yml.erb read this environment variable as ENV (repeatable, globs; also $${ALLOW_ENV_VARIABLE})`,
+    })
+    .option('allow-outside-manifests', {
+      type: 'boolean',
+      default: false,
+      describe: 'let network.custom.manifest_path lead outside the folder holding cluster.yml',
+    })
 }
 
 export function renderOptionsFrom(args: RenderArgs, io: CliIO, kubernetesVersion?: string): RenderOptions {
@@ -40,6 +55,9 @@ export function renderOptionsFrom(args: RenderArgs, io: CliIO, kubernetesVersion
     upgradeApis: args['upgrade-apis'],
     dropRemoved: args['drop-removed'],
     kubernetesVersion: kubernetesVersion ?? args['kubernetes-version'],
+    allowEnv: allowedEnvPatterns(args['allow-env'], io.env),
+    allowOutsideManifests: args['allow-outside-manifests'],
+    limits: limitsOf(args, io),
   }
 }
 

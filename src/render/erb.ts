@@ -7,11 +7,18 @@
  * tags are nested into a tree, and expressions are parsed once, here; `render` only walks the tree. Lexing,
  * parsing and evaluation live in `./erb/`.
  */
+import { Budget, DEFAULT_LIMITS, type Limits } from '../limits.js'
 import { describeKind, evaluate, hashEntries, isTruthy, kindOf, toS, type Scope } from './erb/evaluate.js'
 import { parseOutput, parseStatement, TemplateSource, type Expr } from './erb/parse.js'
 
+export interface ErbRenderLimits {
+  limits: Limits
+  /** The run's `output-size` budget, shared by every template. */
+  outputBudget?: Budget
+}
+
 export interface ErbTemplate {
-  render(context: Record<string, unknown>): string
+  render(context: Record<string, unknown>, limits?: ErbRenderLimits): string
 }
 
 type Node =
@@ -35,13 +42,58 @@ interface Tag {
  */
 export function compileErb(source: string, file: string): ErbTemplate {
   const template = new TemplateSource(source, file)
-  const nodes = buildTree(template, scan(template))
+  let nodes: Node[]
+  try {
+    nodes = buildTree(template, scan(template))
+  } catch (error) {
+    // The parser descends once per nesting level: thousands of parentheses exhaust the stack.
+    if (error instanceof RangeError) throw template.error('expression nested too deeply', 0, 'write it with fewer levels of nesting')
+    throw error
+  }
   return {
-    render(context) {
+    render(context, { limits = DEFAULT_LIMITS, outputBudget = new Budget('output-size', limits) } = { limits: DEFAULT_LIMITS }) {
       const out: string[] = []
-      renderNodes(nodes, { context, locals: new Map() }, template, out)
+      const meter = new RenderMeter(template, limits, outputBudget)
+      renderNodes(nodes, { context, locals: new Map() }, template, out, meter)
       return out.join('')
     },
+  }
+}
+
+/**
+ * What a render may spend (design §13): evaluation steps, output and time. A loop over a loop over a loop
+ * of a hundred options is a billion steps; each is counted, and the clock is read every few thousand.
+ */
+class RenderMeter {
+  private steps = 0
+  /** Where the last step ran: text has no position of its own, the loop that repeats it does. */
+  private lastAt = 0
+  private readonly deadline: number
+
+  constructor(
+    private readonly source: TemplateSource,
+    private readonly limits: Limits,
+    private readonly outputBudget: Budget,
+  ) {
+    this.deadline = Date.now() + limits['render-time']
+  }
+
+  step(at: number): void {
+    this.steps++
+    this.lastAt = at
+    if (this.steps > this.limits['template-steps']) {
+      throw this.source.limitError('template-steps', `${this.steps - 1} evaluation steps and not done`, at, this.limits)
+    }
+    if ((this.steps & 0x3ff) === 0 && Date.now() > this.deadline) {
+      throw this.source.limitError('render-time', 'the template is still rendering', at, this.limits)
+    }
+  }
+
+  output(text: string, at = this.lastAt): void {
+    if (text.length > this.outputBudget.remaining) {
+      throw this.source.limitError('output-size', 'the templates render too much output', at, this.limits)
+    }
+    this.outputBudget.use(text.length, () => 'the templates render too much output')
   }
 }
 
@@ -187,27 +239,36 @@ function buildTree(source: TemplateSource, pieces: (string | Tag)[]): Node[] {
   return root
 }
 
-function renderNodes(nodes: Node[], scope: Scope, source: TemplateSource, out: string[]): void {
+function renderNodes(nodes: Node[], scope: Scope, source: TemplateSource, out: string[], meter: RenderMeter): void {
   for (const node of nodes) {
     switch (node.kind) {
       case 'text':
+        meter.output(node.text)
         out.push(node.text)
         break
-      case 'output':
-        out.push(toS(evaluate(node.expr, scope, source), (message, hint) => {
+      case 'output': {
+        meter.step(node.expr.start)
+        const text = toS(evaluate(node.expr, scope, source), (message, hint) => {
           throw source.error(message, node.expr.start, hint)
-        }))
+        })
+        meter.output(text, node.expr.start)
+        out.push(text)
         break
+      }
       case 'if': {
-        const branch = node.branches.find((b) => isTruthy(evaluate(b.condition, scope, source)) !== b.negate)
-        renderNodes(branch?.body ?? node.otherwise ?? [], scope, source, out)
+        const branch = node.branches.find((b) => {
+          meter.step(b.condition.start)
+          return isTruthy(evaluate(b.condition, scope, source)) !== b.negate
+        })
+        renderNodes(branch?.body ?? node.otherwise ?? [], scope, source, out, meter)
         break
       }
       case 'each':
         for (const [index, item] of iterate(node, scope, source).entries()) {
+          meter.step(node.iterable.start)
           const yielded = node.method === 'each_with_index' ? [item, index] : [item]
           const locals = bindParams(scope.locals, node.params, yielded)
-          renderNodes(node.body, { context: scope.context, locals }, source, out)
+          renderNodes(node.body, { context: scope.context, locals }, source, out, meter)
         }
         break
     }

@@ -125,6 +125,34 @@ export function registerFilters(engine: Liquid): void {
   }
 }
 
+/** Liquid's filters that read the clock when given "now" or "today". */
+const CLOCK_FILTERS = ['date', 'date_to_xmlschema', 'date_to_rfc822', 'date_to_string', 'date_to_long_string']
+
+/**
+ * The same input gives the same output: Liquid's date filters refuse "now" and "today" (dates written in the
+ * template or the config still format, in UTC, see createLiquidRenderer), and `sample`, which picks at
+ * random, is refused outright.
+ */
+export function registerDeterministicFilters(engine: Liquid): void {
+  for (const name of CLOCK_FILTERS) {
+    const builtin = engine.filters[name]
+    if (typeof builtin !== 'function') continue
+    engine.registerFilter(name, function (this: FilterImpl, value: unknown, ...args: unknown[]) {
+      if (typeof value === 'string' && /^\s*(now|today)\s*$/i.test(value)) {
+        throw positioned(new TemplateError(`${name}: "${value.trim()}" would make every render differ`, {
+          hint: 'rendered manifests must be the same on every run; write the date, or pass it in through custom.options',
+        }), this)
+      }
+      return builtin.call(this as never, value, ...args)
+    })
+  }
+  engine.registerFilter('sample', function (this: FilterImpl) {
+    throw positioned(new TemplateError('sample picks at random: every render would differ', {
+      hint: 'rendered manifests must be the same on every run; use `first`, `last` or an index instead',
+    }), this)
+  })
+}
+
 function positioned(error: unknown, filter: FilterImpl): TemplateError {
   const { token } = filter
   const [line, col] = token.getPosition()

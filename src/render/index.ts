@@ -4,17 +4,21 @@
  */
 import type { DiscoveredManifests } from '../discover.js'
 import type { RenderedManifest } from '../documents.js'
+import { Budget, DEFAULT_LIMITS, type Limits } from '../limits.js'
 import type { TemplateContext } from './context.js'
 
+/** `limits`: every template's steps, time and partials; `output-size` for all of them together. */
 export async function renderTemplates(
   discovered: DiscoveredManifests,
   context: TemplateContext,
+  limits: Limits = DEFAULT_LIMITS,
 ): Promise<RenderedManifest[]> {
+  const outputBudget = new Budget('output-size', limits)
   // Each engine is loaded only when a template needs it: a set of plain YAML starts faster.
   const engines = new Set(discovered.sources.map((s) => s.engine))
   const { compileErb } = engines.has('erb') ? await import('./erb.js') : { compileErb: undefined }
   const liquid = engines.has('liquid')
-    ? (await import('./liquid.js')).createLiquidRenderer({ root: discovered.root })
+    ? (await import('./liquid.js')).createLiquidRenderer({ root: discovered.root, limits, outputBudget })
     : undefined
   const compiled = discovered.sources.map((source) => {
     switch (source.engine) {
@@ -22,7 +26,7 @@ export async function renderTemplates(
         return { source, render: async () => source.text }
       case 'erb': {
         const template = compileErb!(source.text, source.path)
-        return { source, render: async (ctx: TemplateContext) => template.render({ ...ctx }) }
+        return { source, render: async (ctx: TemplateContext) => template.render({ ...ctx }, { limits, outputBudget }) }
       }
       case 'liquid': {
         const template = liquid!.compile(source.text, source.path)

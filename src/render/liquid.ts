@@ -3,26 +3,31 @@
  * prototypes, reading partials only from inside the manifest folder. liquidjs' errors carry the token that
  * failed; they become TemplateErrors at that token's file:line:col.
  */
-import { readFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import {
+  Context,
   defaultOptions,
   evalQuotedToken,
+  IncludeTag,
   Liquid,
   LiquidError,
   ParseError,
   RenderError,
+  RenderTag,
   TokenizationError,
   Tokenizer,
+  toPromise,
   TypeGuards,
   UndefinedVariableError,
+  type Emitter,
   type FS,
   type Template,
   type Token,
 } from 'liquidjs'
 import { codeFrame, TemplateError } from '../errors.js'
-import { filters, REQUIRED_DEFAULT_MESSAGE, REQUIRED_HINT, registerFilters } from './filters.js'
+import { readInputFile } from '../input-file.js'
+import { Budget, DEFAULT_LIMITS, LimitError, type LimitName, type Limits } from '../limits.js'
+import { filters, REQUIRED_DEFAULT_MESSAGE, REQUIRED_HINT, registerDeterministicFilters, registerFilters } from './filters.js'
 
 export interface LiquidRenderer {
   /** Parses once; throws TemplateError with file, line, col, frame and hint. */
@@ -36,9 +41,18 @@ export interface LiquidTemplate {
 /** Partial names without an extension get this one: `{% include '_labels' %}` reads `_labels.liquid`. */
 const PARTIAL_EXTENSION = '.liquid'
 
-/** `root`: the manifest folder, as an absolute path; partials are read from inside it and nowhere else. */
-export function createLiquidRenderer(options: { root: string }): LiquidRenderer {
+export interface LiquidRendererOptions {
+  /** The manifest folder, as an absolute path; partials are read from inside it and nowhere else. */
+  root: string
+  limits?: Limits
+  /** The run's `output-size` budget, shared with the other templates. */
+  outputBudget?: Budget
+}
+
+export function createLiquidRenderer(options: LiquidRendererOptions): LiquidRenderer {
   const { root } = options
+  const limits = options.limits ?? DEFAULT_LIMITS
+  const outputBudget = options.outputBudget ?? new Budget('output-size', limits)
   // A partial's file name is on the tokens of its tags but not on those of its variables, which keep only
   // the text they came from: remember which file each text was read from.
   const fileOfSource = new Map<string, string>()
@@ -48,8 +62,11 @@ export function createLiquidRenderer(options: { root: string }): LiquidRenderer 
   }
   const fs: FS = {
     ...defaultOptions.fs,
-    readFile: async (file) => remember(await readFile(file, 'utf8'), file),
-    readFileSync: (file) => remember(readFileSync(file, 'utf8'), file),
+    // Partials are input like any manifest: regular files, UTF-8, within file-size.
+    readFile: async (file) => remember(await readInputFile(file, { limits }), file),
+    readFileSync: () => {
+      throw new Error('templates render asynchronously')
+    },
     // On a miss liquidjs would try require.resolve(name): a search of node_modules, outside the folder.
     fallback: undefined,
   }
@@ -70,8 +87,17 @@ export function createLiquidRenderer(options: { root: string }): LiquidRenderer 
     // With strictVariables, `{% if options.x %}` and `options.x | default: 1` must still treat a missing
     // key as nil; everywhere else a missing key is an error.
     lenientIf: true,
+    // The same output on every machine: dates in UTC and one locale, whatever TZ and LANG say.
+    timezoneOffset: 0,
+    locale: 'en-US',
+    // Bounds liquidjs enforces itself (design §13); rendered output is counted by BoundedEmitter below.
+    parseLimit: limits['file-size'],
+    renderLimit: limits['render-time'],
+    memoryLimit: limits['output-size'],
   })
   registerFilters(engine)
+  registerDeterministicFilters(engine)
+  registerBoundedPartials(engine, limits)
 
   return {
     compile(source, file) {
@@ -80,16 +106,19 @@ export function createLiquidRenderer(options: { root: string }): LiquidRenderer 
       try {
         templates = engine.parse(source, file)
       } catch (error) {
-        throw toTemplateError(error, { engine, root, file, fileOfSource })
+        throw toTemplateError(error, { engine, limits, root, file, fileOfSource })
       }
       return {
         async render(context) {
           try {
             // As globals too: `{% render %}` isolates a partial from the including template's variables,
             // but the cluster's belong to every template.
-            return String(await engine.render(templates, context, { globals: context }))
+            const ctx = new Context(context, engine.options, { globals: context }, { liquid: engine })
+            const emitter = new BoundedEmitter(outputBudget)
+            await toPromise(engine.renderer.renderTemplates(templates, ctx, emitter))
+            return emitter.buffer
           } catch (error) {
-            throw toTemplateError(error, { engine, root, file, fileOfSource, context })
+            throw toTemplateError(error, { engine, limits, root, file, fileOfSource, context })
           }
         },
       }
@@ -99,6 +128,7 @@ export function createLiquidRenderer(options: { root: string }): LiquidRenderer 
 
 interface ErrorScene {
   engine: Liquid
+  limits: Limits
   root: string
   /** The template being compiled or rendered. */
   file: string
@@ -114,10 +144,88 @@ interface Explanation {
   offset?: number
 }
 
+/**
+ * Output written as it is rendered, counted against the run's `output-size` budget: loops nested over a
+ * list of options can render gigabytes long before any time limit is reached.
+ */
+class BoundedEmitter implements Emitter {
+  buffer = ''
+
+  constructor(private readonly budget: Budget) {}
+
+  write(html: unknown): void {
+    const text = typeof html === 'string' ? html : html === null || html === undefined ? '' : Array.isArray(html) ? html.join('') : String(html)
+    if (text.length > this.budget.remaining) throw new OutputLimitReached()
+    this.budget.use(text.length, () => 'the templates render too much output')
+    this.buffer += text
+  }
+}
+
+/** Thrown inside liquidjs' render, which wraps it with the token that was rendering. */
+class OutputLimitReached extends Error {}
+
+/**
+ * `{% include %}` and `{% render %}` nested at most `partial-depth` deep: a partial that includes itself
+ * would otherwise recurse until memory runs out. liquidjs renders one tag at a time, so a counter is the
+ * depth.
+ */
+function registerBoundedPartials(engine: Liquid, limits: Limits): void {
+  let depth = 0
+  function* nested(render: Generator<unknown, void, unknown>): Generator<unknown, void, unknown> {
+    if (depth >= limits['partial-depth']) throw new PartialDepthReached()
+    depth++
+    try {
+      yield* render
+    } finally {
+      depth--
+    }
+  }
+  engine.registerTag('include', class extends IncludeTag {
+    override *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
+      yield* nested(super.render(ctx, emitter))
+    }
+  })
+  engine.registerTag('render', class extends RenderTag {
+    override *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
+      yield* nested(super.render(ctx, emitter))
+    }
+  })
+}
+
+class PartialDepthReached extends Error {}
+
+/** liquidjs' own limits name themselves in English; ours by name. */
+const LIQUID_LIMITS: ReadonlyArray<readonly [RegExp | (new () => Error), LimitName, string]> = [
+  [/^parse length limit exceeded/, 'file-size', 'the template is too long to parse'],
+  [/^template render limit exceeded/, 'render-time', 'the template is still rendering'],
+  [/^memory alloc limit exceeded/, 'output-size', 'the template builds too much text'],
+  [OutputLimitReached, 'output-size', 'the templates render too much output'],
+  [PartialDepthReached, 'partial-depth', 'partials include each other too deeply'],
+]
+
+function limitReached(error: LiquidError, scene: ErrorScene, limits: Limits): LimitError | undefined {
+  const original = error.originalError
+  const reason = original?.message ?? error.message
+  const match = LIQUID_LIMITS.find(([test]) => (test instanceof RegExp ? test.test(reason) : original instanceof test))
+  if (!match) return undefined
+  const { token } = error
+  const [line, col] = positionAt(token.input, token.begin)
+  return new LimitError(match[1], match[2], {
+    file: token.file ?? scene.fileOfSource.get(token.input) ?? scene.file,
+    line,
+    col,
+    frame: codeFrame(token.input, line, col),
+    limits,
+  })
+}
+
 function toTemplateError(error: unknown, scene: ErrorScene): unknown {
   const original = error instanceof LiquidError ? error.originalError : undefined
   if (original instanceof TemplateError) return fromPartial(original, scene)
+  if (original instanceof LimitError) return original
   if (!(error instanceof LiquidError)) return error
+  const limit = limitReached(error, scene, scene.limits)
+  if (limit) return limit
   const { token } = error
   const { message, hint, offset = token.begin } = explain(error, scene)
   const [line, col] = positionAt(token.input, offset)

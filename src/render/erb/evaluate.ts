@@ -3,6 +3,7 @@
  * and false are falsy, `&&`/`||` return an operand, and values print as Ruby's `to_s` prints them. Only own
  * properties are ever read, so nothing reaches a prototype (`constructor`, `__proto__`).
  */
+import { KEY_GUARD, type KeyGuard } from './guard.js'
 import { LIQUID_HINT, type Expr, type TemplateSource } from './parse.js'
 
 type Kind = 'nil' | 'boolean' | 'integer' | 'float' | 'string' | 'array' | 'hash' | 'other'
@@ -10,6 +11,11 @@ type Hash = Record<string, unknown>
 type Fail = (message: string, hint?: string) => never
 
 const PLAIN_DATA_HINT = 'templates see plain data: strings, numbers, booleans, nil, arrays and hashes'
+
+function refusal(hash: unknown, key: unknown): { message: string; hint: string } | undefined {
+  const guard = (hash as { [KEY_GUARD]?: KeyGuard })[KEY_GUARD]
+  return guard && typeof key === 'string' ? guard(key) : undefined
+}
 
 /** Variables in reach: block parameters first, then the render context. */
 export interface Scope {
@@ -284,9 +290,12 @@ export function evaluate(expr: Expr, scope: Scope, source: TemplateSource): unkn
 /** `object[key]`; `receiver` is the source text of `object`, for messages. */
 function index(object: unknown, key: unknown, receiver: string, fail: Fail): unknown {
   switch (kindOf(object)) {
-    case 'hash':
+    case 'hash': {
+      const refused = refusal(object, key)
+      if (refused) return fail(refused.message, refused.hint)
       // `h[0]` finds the key "0": YAML's integer keys arrive here as strings.
       return typeof key === 'string' || kindOf(key) === 'integer' ? ownValue(object as Hash, String(key)) : null
+    }
     case 'array':
       if (kindOf(key) === 'integer') return (object as unknown[]).at(Number(key)) ?? null
       return fail(`cannot index ${receiver} (an Array) with ${describeKind(key)}`, 'use an integer index, e.g. [0]')
@@ -303,6 +312,10 @@ function index(object: unknown, key: unknown, receiver: string, fail: Fail): unk
  */
 function call(object: unknown, name: string, args: unknown[] | undefined, receiver: string, fail: Fail): unknown {
   const kind = kindOf(object)
+  const refused = kind === 'hash' && refusal(object, args
+    ? (name === 'fetch' || name === 'key?' ? args[0] : undefined)
+    : (METHODS.has(name) ? undefined : name))
+  if (refused) return fail(refused.message, refused.hint)
   if (kind === 'hash' && !args && Object.hasOwn(object as Hash, name)) return (object as Hash)[name] ?? null
   const method = METHODS.get(name)
   if (method?.receivers.includes(kind)) {

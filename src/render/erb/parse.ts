@@ -4,6 +4,7 @@
  * and column, not at a position inside the tag.
  */
 import { codeFrame, TemplateError } from '../../errors.js'
+import { LimitError, type LimitName, type Limits } from '../../limits.js'
 
 export const LIQUID_HINT = 'for anything more, write the file as a Liquid template (.yml.liquid)'
 export const SUBSET_HINT =
@@ -36,6 +37,12 @@ export class TemplateSource {
   error(message: string, offset: number, hint?: string): TemplateError {
     const { line, col } = this.position(offset)
     return new TemplateError(message, { file: this.file, line, col, hint, frame: codeFrame(this.text, line, col) })
+  }
+
+  /** A limit hit while rendering, at the tag or expression that was running. */
+  limitError(limit: LimitName, message: string, offset: number, limits: Limits): LimitError {
+    const { line, col } = this.position(offset)
+    return new LimitError(limit, message, { file: this.file, line, col, frame: codeFrame(this.text, line, col), limits })
   }
 
   unsupported(construct: string, offset: number): TemplateError {

@@ -1,0 +1,170 @@
+/**
+ * YAML from a repository nobody here controls, parsed under the limits (design §13). yaml itself bounds
+ * nesting (a RESOURCE_EXHAUSTION error at the spot), but not the rest:
+ * - size: the number of nodes is estimated from the text before parsing (yaml needs about 1 KB of memory
+ *   per node) and counted against the run's `yaml-nodes` budget;
+ * - duplicate keys: yaml's own check (`uniqueKeys`) compares every key with every other, quadratic in the
+ *   size of a mapping (80,000 keys take 38 s); this one is linear and reports the same error;
+ * - aliases: yaml's `maxAliasCount` counts aliases, not what they expand to, so 999 aliases of a long list
+ *   pass it and then take gigabytes as JSON; the bytes aliases add when expanded count against
+ *   `alias-size`.
+ */
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  parseDocument,
+  visit,
+  YAMLParseError,
+  type Document,
+  type LineCounter,
+  type Node,
+  type ParseOptions,
+  type DocumentOptions,
+  type SchemaOptions,
+} from 'yaml'
+import { LimitError, type Budget, type Limits } from './limits.js'
+
+export type YamlOptions = ParseOptions & DocumentOptions & SchemaOptions
+
+export interface YamlLimitOptions {
+  file: string
+  limits: Limits
+  /** The run's `yaml-nodes` budget, shared by every file it parses. */
+  nodeBudget: Budget
+  lineCounter: LineCounter
+}
+
+/** An upper bound of the nodes in `text`, cheap to count: lines plus flow separators and openers. */
+export function estimateYamlNodes(text: string): number {
+  let count = 1
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    // \n , [ {
+    if (c === 10 || c === 44 || c === 91 || c === 123) count++
+  }
+  return count
+}
+
+/** Every document of a stream, checked as the module comment says; problems land in `doc.errors`. */
+export function parseYamlStream(text: string, options: YamlLimitOptions, yamlOptions: YamlOptions = {}): Document.Parsed[] {
+  countNodes(text, options)
+  const parsed = parseAllDocuments(text, { ...yamlOptions, lineCounter: options.lineCounter, uniqueKeys: false, prettyErrors: true })
+  // An EmptyStream (no document at all) is not an array.
+  const documents = Array.isArray(parsed) ? parsed : []
+  for (const doc of documents) checkParsed(doc, options)
+  return documents
+}
+
+/** A single document (cluster.yml), checked the same way. */
+export function parseYamlDocument(text: string, options: YamlLimitOptions, yamlOptions: YamlOptions = {}): Document.Parsed {
+  countNodes(text, options)
+  const doc = parseDocument(text, { ...yamlOptions, lineCounter: options.lineCounter, uniqueKeys: false, prettyErrors: true })
+  checkParsed(doc, options)
+  return doc
+}
+
+function countNodes(text: string, options: YamlLimitOptions): void {
+  options.nodeBudget.use(estimateYamlNodes(text), () => `${options.file} holds too much YAML`, { file: options.file })
+}
+
+function checkParsed(doc: Document.Parsed, options: YamlLimitOptions): void {
+  if (doc.errors.length > 0) return
+  const duplicate = firstDuplicateKey(doc)
+  if (duplicate) {
+    const [start, end] = duplicate.range ?? [0, 0]
+    const error = new YAMLParseError([start, end], 'DUPLICATE_KEY', 'Map keys must be unique')
+    error.linePos = [options.lineCounter.linePos(start), options.lineCounter.linePos(end)]
+    doc.errors.push(error)
+    return
+  }
+  const added = aliasExpansion(doc)
+  if (added > options.limits['alias-size']) {
+    const at = firstAlias(doc)
+    const place = at?.range ? options.lineCounter.linePos(at.range[0]) : undefined
+    const by = Number.isFinite(added) ? `by ${added} bytes` : 'without end (an alias inside what it names)'
+    throw new LimitError('alias-size', `YAML aliases (*name) expand this document ${by}`, {
+      file: options.file,
+      line: place?.line,
+      col: place?.col,
+      limits: options.limits,
+    })
+  }
+}
+
+/** The first key of a mapping that repeats an earlier key of the same mapping, as yaml's uniqueKeys sees keys. */
+function firstDuplicateKey(doc: Document.Parsed): Node | undefined {
+  let found: Node | undefined
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>()
+      for (const pair of map.items) {
+        // Keys that are collections are compared by identity in yaml: never equal to another.
+        if (!isScalar(pair.key)) continue
+        const value = pair.key.value
+        if (seen.has(value)) {
+          found = pair.key
+          return visit.BREAK
+        }
+        seen.add(value)
+      }
+      return undefined
+    },
+  })
+  return found
+}
+
+/**
+ * How many bytes of source text the document's aliases stand for, counted as if each were written out: an
+ * alias counts the size of its anchored node, aliases inside that included (memoised per node, so the
+ * count is linear in the document).
+ */
+export function aliasExpansion(doc: Document.Parsed): number {
+  const sizes = new Map<Node, number>()
+  let added = 0
+  const sizeOf = (node: unknown): number => {
+    if (isAlias(node)) {
+      const target = node.resolve(doc)
+      return target ? sizeOf(target) : 0
+    }
+    if (!isScalar(node) && !isMap(node) && !isSeq(node)) return 0
+    const known = sizes.get(node)
+    if (known !== undefined) return known
+    // An alias inside the node it names (`&x [*x]`) would expand without end.
+    sizes.set(node, Infinity)
+    let size: number
+    if (isScalar(node)) {
+      size = node.range ? Math.max(1, node.range[1] - node.range[0]) : String(node.value).length
+    } else {
+      size = 2
+      for (const item of node.items) {
+        if (isPair(item)) size += sizeOf(item.key) + sizeOf(item.value) + 2
+        else size += sizeOf(item) + 1
+      }
+    }
+    sizes.set(node, size)
+    return size
+  }
+  visit(doc, {
+    Alias(_, alias) {
+      added += sizeOf(alias)
+      // Each alias is counted once here; what it stands for is not visited again below it.
+      return visit.SKIP
+    },
+  })
+  return added
+}
+
+function firstAlias(doc: Document.Parsed): Node | undefined {
+  let found: Node | undefined
+  visit(doc, {
+    Alias(_, alias) {
+      found = alias
+      return visit.BREAK
+    },
+  })
+  return found
+}
