@@ -53,9 +53,9 @@ export async function readInputFile(path: string, options: ReadInputOptions): Pr
 function checkSize(path: string, size: number, options: ReadInputOptions): void {
   const { limits } = options
   if (size > limits['file-size']) {
-    throw new LimitError('file-size', `${path} is ${size} bytes`, { file: path, limits })
+    throw new LimitError('file-size', `the file is ${size} bytes`, { file: path, limits })
   }
-  options.inputBudget?.use(size, () => `the manifest set is larger than the input-size limit at ${path}`, { file: path })
+  options.inputBudget?.use(size, () => 'the manifest files are too large together', { file: path })
 }
 
 function describeFileType(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
@@ -152,7 +152,7 @@ export async function readInputStream(stream: AsyncIterable<string | Buffer>, na
   for await (const chunk of stream) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     size += buffer.length
-    if (size > limits['file-size']) throw new LimitError('file-size', `${name} is over ${size} bytes`, { file: name, limits })
+    if (size > limits['file-size']) throw new LimitError('file-size', `more than ${size} bytes`, { file: name, limits })
     chunks.push(buffer)
   }
   return decodeInputText(Buffer.concat(chunks), name)

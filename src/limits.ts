@@ -44,8 +44,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   'yaml-nodes': 2_000_000,
   'alias-size': 16 * MiB,
   'output-size': 64 * MiB,
-  'template-steps': 10_000_000,
-  'render-time': 10_000,
+  'template-steps': 1_000_000,
+  'render-time': 5_000,
   'partial-depth': 20,
   'tool-timeout': 600_000,
 }

@@ -68,7 +68,8 @@ export function parseYamlDocument(text: string, options: YamlLimitOptions, yamlO
 }
 
 function countNodes(text: string, options: YamlLimitOptions): void {
-  options.nodeBudget.use(estimateYamlNodes(text), () => `${options.file} holds too much YAML`, { file: options.file })
+  const nodes = estimateYamlNodes(text)
+  options.nodeBudget.use(nodes, () => `too much YAML: about ${nodes} nodes in this file`, { file: options.file })
 }
 
 function checkParsed(doc: Document.Parsed, options: YamlLimitOptions): void {

@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { parseAllDocuments } from 'yaml'
 import { join } from 'node:path'
+import { corpusCluster } from '../helpers/corpus.js'
 import { corpusDir, repoRoot } from '../helpers/paths.js'
 import { kubectl, pharosNet } from '../helpers/tool.js'
 
@@ -248,10 +249,8 @@ t.test('every corpus file applies and then diffs clean, each apply pruning the p
   const folders = (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
   for (const folder of folders) {
     t.test(folder, async (t) => {
-      const [file] = await readdir(join(corpusDir, folder))
-      const dir = t.testdir({
-        'cluster.yml': `network:\n  provider: custom\n  custom:\n    manifest_path: ${JSON.stringify(join(corpusDir, folder, file ?? ''))}\n`,
-      })
+      const dir = t.testdir({})
+      await corpusCluster(dir, folder)
       const flags = folder === 'flannel-legacy-2019' ? ['--upgrade-apis', '--drop-removed'] : folder === 'flannel-legacy' ? ['--upgrade-apis'] : []
       const run = await apply(['-c', 'cluster.yml', ...flags], dir)
       t.equal(run.exitCode, 0, run.stdout + run.stderr)

@@ -6,6 +6,7 @@ import t from 'tap'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
+import { corpusCluster } from '../helpers/corpus.js'
 import { compareWithGolden } from '../helpers/golden.js'
 import { binDir, corpusDir, fixturesDir } from '../helpers/paths.js'
 import { kubectl as run } from '../helpers/tool.js'
@@ -80,13 +81,9 @@ t.test('every corpus file renders as a custom network and kustomize keeps every 
   for (const folder of folders) {
     const [file] = await readdir(join(corpusDir, folder.name))
     if (!file) continue
-    const manifest = join(corpusDir, folder.name, file)
     t.test(`${folder.name}/${file}`, async (t) => {
       const dir = t.testdir({})
-      await writeFile(
-        join(dir, 'cluster.yml'),
-        `network:\n  provider: custom\n  custom:\n    manifest_path: ${JSON.stringify(manifest)}\n`,
-      )
+      const { manifest } = await corpusCluster(dir, folder.name)
       const out = join(dir, 'out')
       const run = await kubectl(['pharos-net', 'render', '-o', out], dir)
       t.equal(run.exitCode, 0, run.stderr)

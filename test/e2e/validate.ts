@@ -6,6 +6,7 @@ import t from 'tap'
 import { execa } from 'execa'
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { corpusCluster } from '../helpers/corpus.js'
 import { corpusDir } from '../helpers/paths.js'
 import { testSchemaDir, TEST_KUBERNETES_VERSION } from '../helpers/schemas.js'
 import { pharosNet } from '../helpers/tool.js'
@@ -27,12 +28,6 @@ interface JsonReport {
   }>
 }
 
-async function corpusConfig(dir: string, folder: string): Promise<string> {
-  const [file] = await readdir(join(corpusDir, folder))
-  const config = join(dir, 'cluster.yml')
-  await writeFile(config, `network:\n  provider: custom\n  custom:\n    manifest_path: ${JSON.stringify(join(corpusDir, folder, file ?? ''))}\n`)
-  return config
-}
 
 t.test('the spec example: removed APIs are findings; after --upgrade-apis it validates clean', async (t) => {
   const schemas = await testSchemaDir()
@@ -52,7 +47,7 @@ t.test('every corpus file: modern ones validate clean (CRDs included), legacy on
   const schemas = await testSchemaDir()
   for (const folder of (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
     t.test(folder.name, async (t) => {
-      const config = await corpusConfig(t.testdir({}), folder.name)
+      const { config } = await corpusCluster(t.testdir({}), folder.name)
       const run = await pharosNet(['validate', '-c', config, '--schema-location', schemas, '-o', 'json'])
       const report = JSON.parse(run.stdout) as JsonReport
       t.equal(report.kubernetesVersion, TEST_KUBERNETES_VERSION, 'version found from the schema folder')
@@ -184,9 +179,8 @@ t.test('a schema location without a schema for a kind is a finding, not a crash'
 t.test('a corpus file given as a file reads the same as through cluster.yml (text read raw vs parsed)', async (t) => {
   const schemas = await testSchemaDir()
   for (const folder of (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
-    const [file] = await readdir(join(corpusDir, folder.name))
-    const config = await corpusConfig(t.testdir({}), folder.name)
-    const raw = await pharosNet(['validate', join(corpusDir, folder.name, file ?? ''), '--schema-location', schemas, '-o', 'json'])
+    const { config, manifest } = await corpusCluster(t.testdir({}), folder.name)
+    const raw = await pharosNet(['validate', manifest, '--schema-location', schemas, '-o', 'json'])
     const rendered = await pharosNet(['validate', '-c', config, '--schema-location', schemas, '-o', 'json'])
     t.equal(raw.exitCode, rendered.exitCode, `${folder.name}: exit code`)
     t.equal(raw.stdout, rendered.stdout, `${folder.name}: report`)
