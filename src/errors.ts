@@ -105,15 +105,40 @@ export class InputErrors extends PharosError {
  * compilers: enough context to find the spot without opening the file.
  */
 export function codeFrame(source: string, line: number, col = 1, context = 1): string {
-  const lines = source.split(/\r?\n/)
   const first = Math.max(1, line - context)
-  const last = Math.min(lines.length, line + context)
+  const lines = linesOf(source, first, line + context)
+  const last = first + lines.length - 1
   const width = String(last).length
+  // Long lines (minified JSON, a base64 blob) are cut to a window around the column.
+  const start = Math.max(0, col - 1 - FRAME_WIDTH / 2)
   const out: string[] = []
   for (let n = first; n <= last; n++) {
     const marker = n === line ? '>' : ' '
-    out.push(`${marker} ${String(n).padStart(width)} | ${lines[n - 1] ?? ''}`)
-    if (n === line) out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, col - 1))}^`)
+    const text = lines[n - first] ?? ''
+    const cut = text.length > FRAME_WIDTH
+    const from = cut ? Math.min(start, Math.max(0, text.length - FRAME_WIDTH)) : 0
+    const shown = cut ? `${from > 0 ? '…' : ''}${text.slice(from, from + FRAME_WIDTH)}${from + FRAME_WIDTH < text.length ? '…' : ''}` : text
+    out.push(`${marker} ${String(n).padStart(width)} | ${shown}`)
+    if (n === line) {
+      const caret = col - 1 - from + (from > 0 ? 1 : 0)
+      out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, caret))}^`)
+    }
   }
   return out.join('\n')
+}
+
+/** How many characters of a line an excerpt shows. */
+const FRAME_WIDTH = 120
+
+/** Lines `from` to `to` (1-based) of `source`, found without splitting all of a large text. */
+function linesOf(source: string, from: number, to: number): string[] {
+  const out: string[] = []
+  let start = 0
+  for (let n = 1; n <= to && start <= source.length; n++) {
+    let end = source.indexOf('\n', start)
+    if (end === -1) end = source.length
+    if (n >= from) out.push(source.slice(start, end).replace(/\r$/, ''))
+    start = end + 1
+  }
+  return out
 }

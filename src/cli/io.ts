@@ -4,6 +4,8 @@ export interface CliIO {
   stderr: { write(chunk: string): unknown; isTTY?: boolean }
   stdin?: AsyncIterable<string | Buffer>
   cwd: string
+  /** The terminal's width when stdout is one; help is not wrapped otherwise. */
+  columns?: number
   env: Record<string, string | undefined>
 }
 

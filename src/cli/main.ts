@@ -12,6 +12,7 @@ import { applyCommand, diffCommand } from './commands/apply.js'
 import type { CliIO } from './io.js'
 import { formatDiagnostic } from './report.js'
 import { LIMIT_NAMES, LIMITS_ENV } from '../limits.js'
+import { toolVersion } from '../version.js'
 
 /**
  * A command's work, run after parsing so that its errors reach the one handler below. Command modules
@@ -33,7 +34,8 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .scriptName(PROGRAM)
     .exitProcess(false)
     .strict()
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    // On a terminal, its width; piped, no wrapping at all: cut words help nobody in a pager or a log.
+    .wrap(io.columns ? Math.min(110, io.columns) : null)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces and ignored files' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
     .option('limit', {
@@ -49,11 +51,14 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .command(diffCommand(io, done))
     .command(applyCommand(io, done))
     .command(initCommand(io, done))
+    .check(refuseRepeatedFlags)
     .demandCommand(1, 'choose a command')
     .recommendCommands()
     .epilog('Exit codes: 0 ok, 1 findings, 2 bad input, 3 environment (tool or cluster). Docs: README.md')
     .help()
-    .version()
+    .describe('help', 'show help')
+    .version(toolVersion())
+    .describe('version', 'show the version of kubectl-pharos-net')
 
   await parser.parseAsync(argv, {}, (err, _args, output) => {
     usageError = err ?? undefined
@@ -75,15 +80,50 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
   }
 }
 
+/**
+ * A flag that takes one value, given twice, is a mistake to point out (yargs would make it a list that
+ * nothing expects, or keep one silently).
+ */
+function refuseRepeatedFlags(argv: Record<string, unknown>, options: { array?: string[]; string?: string[]; number?: string[] }): true {
+  const lists = new Set(options.array ?? [])
+  const single = new Set([...(options.string ?? []), ...(options.number ?? [])].filter((key) => !lists.has(key)))
+  const repeated = Object.keys(argv)
+    .filter((key) => single.has(key) && Array.isArray(argv[key]))
+    .sort((a, b) => b.length - a.length)[0]
+  if (repeated !== undefined) {
+    const values = (argv[repeated] as unknown[]).map(String).join(', ')
+    throw new Error(`${repeated.length > 1 ? '--' : '-'}${repeated} was given more than once (${values}); give it once`)
+  }
+  return true
+}
+
 function reportError(error: unknown, io: CliIO, debug: boolean): ExitCode {
   if (error instanceof InputErrors) {
     for (const d of error.diagnostics) io.stderr.write(formatDiagnostic(d, io.cwd))
   } else if (error instanceof PharosError) {
     io.stderr.write(formatDiagnostic(error.toDiagnostic(), io.cwd))
+  } else if (isSystemError(error)) {
+    // The machine said no (permissions, a full or read-only disk): the environment, not a bug.
+    const hint = SYSTEM_ERROR_HINTS[error.code] ?? 'check the path and its permissions'
+    io.stderr.write(formatDiagnostic({ severity: 'error', message: error.message, hint }, io.cwd))
   } else {
     const message = error instanceof Error ? error.message : String(error)
     io.stderr.write(`error: ${message}\n  hint: this is a bug in kubectl-pharos-net; rerun with --debug and report it\n`)
   }
   if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`)
   return error instanceof PharosError ? error.exitCode : 3
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    typeof (error as NodeJS.ErrnoException).syscall === 'string'
+}
+
+const SYSTEM_ERROR_HINTS: Record<string, string> = {
+  EACCES: 'permission denied: check the permissions of the path, or run where you may write',
+  EPERM: 'the operation is not permitted: check the permissions of the path',
+  EROFS: 'the file system is read-only: choose a writable place',
+  ENOSPC: 'the disk is full: free some space',
+  EDQUOT: 'the disk quota is exceeded: free some space',
+  EMFILE: 'too many open files: raise `ulimit -n`',
 }

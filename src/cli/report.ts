@@ -17,15 +17,32 @@ export function displayPath(file: string, cwd: string): string {
   return rel.split('/').filter((part) => part === '..').length > 2 ? file : rel
 }
 
+/**
+ * Text from manifests, shown on a terminal: control characters (escape sequences that could move the
+ * cursor, rewrite earlier lines or change the title), C1 controls and bidirectional overrides become
+ * visible escapes. Newlines inside a value are escaped too, so a value cannot fake a line of its own.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0)
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+  })
+}
+
+/** printable() for each line of a text whose line breaks are its own (excerpts, several lines). */
+function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n')
+}
+
 export function formatDiagnostic(d: Diagnostic, cwd: string): string {
   const place = d.file
     ? [displayPath(d.file, cwd), d.line, d.line !== undefined ? d.col : undefined]
         .filter((part) => part !== undefined)
         .join(':') + ': '
     : ''
-  const lines = [`${place}${d.severity}: ${d.message}`]
-  if (d.frame) lines.push(d.frame)
-  if (d.hint) lines.push(`  hint: ${d.hint}`)
+  const lines = [printable(`${place}${d.severity}: ${d.message}`)]
+  if (d.frame) lines.push(printableLines(d.frame))
+  if (d.hint) lines.push(`  hint: ${printable(d.hint)}`)
   return lines.join('\n') + '\n'
 }
 
@@ -56,9 +73,9 @@ export function formatValidationText(report: ValidationReport, cwd: string): str
       const where = r.rendered ? `${displayPath(r.file, cwd)}: ` : `${displayPath(r.file, cwd)}:${line}: `
       const field = e.path ? `${e.path}: ` : ''
       const renderedNote = r.rendered ? ` (line ${line} of the rendered output)` : ''
-      out.push(`${where}${severity}: ${formatObjectName(r)}: ${field}${e.message}${renderedNote}`)
+      out.push(printable(`${where}${severity}: ${formatObjectName(r)}: ${field}${e.message}${renderedNote}`))
     }
-    if (r.hint) out.push(`  hint: ${r.hint}`)
+    if (r.hint) out.push(`  hint: ${printable(r.hint)}`)
   }
   const s = report.summary
   out.push(
@@ -87,8 +104,15 @@ export function formatValidationJson(report: ValidationReport, cwd: string): str
   return `${JSON.stringify({ kubernetesVersion: report.kubernetesVersion, summary: report.summary, resources }, null, 2)}\n`
 }
 
+/**
+ * Text as XML 1.0 character data or an attribute value: markup escaped, and the characters XML 1.0 cannot
+ * hold at all (most controls, lone surrogates, U+FFFE/U+FFFF) written as visible escapes instead.
+ */
 const xml = (text: string) =>
-  text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string)
+  text
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string)
 
 /** JUnit XML: a suite per source file, a case per resource, for CI dashboards. */
 export function formatValidationJunit(report: ValidationReport, cwd: string): string {
