@@ -1,19 +1,25 @@
 /**
  * Checked documents → a kustomize-ready folder or a YAML stream (design §6). Deterministic bytes; the
  * folder is written beside the target and renamed into place, so a failure leaves earlier output alone.
+ * Render runs unattended on input nobody here controls, so writing the folder is guarded: it never
+ * replaces an input, the current or home folder or a system folder, takes over only a folder it provably
+ * wrote (or one passed with --force), serialises concurrent renders with a lock and repairs killed ones.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, rename, rm, stat, writeFile, readFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
-import { Document, stringify } from 'yaml'
+import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import { Document, isAlias, isMap, isScalar, stringify, visit, type Node } from 'yaml'
 import { KUSTOMIZATION_FILE } from './discover.js'
 import type { ManifestDocument } from './documents.js'
-import { UsageError } from './errors.js'
+import { EnvironmentError, ManifestError, UsageError } from './errors.js'
+import { errnoCode, fileSystemError } from './fs-errors.js'
 
 export const STACK_LABEL = 'pharos.kontena.io/stack'
 export const STACK_NAME = 'custom-network'
-/** Marks a folder as ours, so re-rendering may replace it without --force. */
+/** Marks a folder as ours and lists the files we wrote, so re-rendering may replace it without --force. */
 export const OUTPUT_MARKER = '.kubectl-pharos-net'
+const MARKER_HEADER = 'This folder was written by kubectl-pharos-net render and is replaced on each render.\nIts files:\n'
 
 const YAML_OPTIONS = { lineWidth: 0 } as const
 
@@ -22,7 +28,7 @@ export interface OutputFile {
   text: string
 }
 
-/** The files of the output folder, in processing order, kustomization.yaml last. */
+/** The files of the output folder, in processing order, kustomization.yaml and the marker last. */
 export function outputFiles(documents: ManifestDocument[]): OutputFile[] {
   const byFile = new Map<string, ManifestDocument[]>()
   for (const doc of documents) {
@@ -39,77 +45,366 @@ export function outputFiles(documents: ManifestDocument[]): OutputFile[] {
     labels: [{ pairs: { [STACK_LABEL]: STACK_NAME }, includeSelectors: false, includeTemplates: false }],
     resources: files.map((f) => f.name),
   }
-  return [
-    ...files,
-    { name: KUSTOMIZATION_FILE, text: stringify(kustomization, YAML_OPTIONS) },
-    { name: OUTPUT_MARKER, text: 'This folder was written by kubectl-pharos-net render and is replaced on each render.\n' },
-  ]
+  const written = [...files, { name: KUSTOMIZATION_FILE, text: stringify(kustomization, YAML_OPTIONS) }]
+  return [...written, { name: OUTPUT_MARKER, text: markerText(written.map((f) => f.name)) }]
+}
+
+/** The marker's exact text for a set of file names: the only text that proves a folder is ours. */
+export function markerText(names: readonly string[]): string {
+  return MARKER_HEADER + [...new Set(names)].sort(byCodeUnit).map((name) => `${name}\n`).join('')
 }
 
 /** What `kubectl kustomize` builds from the output folder: every object, labelled, in processing order. */
 export function outputStream(documents: ManifestDocument[]): string {
-  return joinDocuments(documents.map((d) => withStackLabel(d.yaml)))
+  return joinDocuments(documents.map(withStackLabel))
 }
 
-function withStackLabel(doc: Document): Document {
-  const labelled = doc.clone()
-  labelled.setIn(['metadata', 'labels', STACK_LABEL], STACK_NAME)
+function withStackLabel(doc: ManifestDocument): Document {
+  const labelled = doc.yaml.clone()
+  for (const path of [['metadata'], ['metadata', 'labels']]) unshare(labelled, path)
+  const labels = labelled.getIn(['metadata', 'labels'], true)
+  if (labels === undefined || (isScalar(labels) && labels.value === null)) {
+    labelled.setIn(['metadata', 'labels'], labelled.createNode({ [STACK_LABEL]: STACK_NAME }))
+  } else if (isMap(labels)) {
+    labels.set(STACK_LABEL, STACK_NAME)
+  } else {
+    throw new ManifestError(`metadata.labels of ${doc.object.kind} ${doc.object.metadata.name} is not a mapping`, {
+      file: doc.source.path,
+      line: doc.line,
+      hint: 'write labels as a mapping of names to strings',
+    })
+  }
   return labelled
+}
+
+/**
+ * Makes the node at `path` this document's own before it is changed: an alias there becomes a copy of what
+ * it stands for, and aliases elsewhere that stand for it become copies, so the label lands nowhere else
+ * (`metadata.labels: &x` shared with `spec.selector.matchLabels: *x` must leave the selector alone).
+ */
+function unshare(doc: Document, path: string[]): void {
+  const node = doc.getIn(path, true) as Node | undefined
+  if (isAlias(node)) {
+    doc.setIn(path, copyOf(node.resolve(doc)))
+    return
+  }
+  if (node === undefined || !node.anchor) return
+  // Aliases resolve to the last anchor of their name before them, in document order.
+  const latest = new Map<string, unknown>()
+  visit(doc, {
+    Node: (_key, visited) => {
+      if (isAlias(visited)) return latest.get(visited.source) === node ? copyOf(node) : undefined
+      if (visited.anchor) latest.set(visited.anchor, visited)
+      return undefined
+    },
+  })
+  node.anchor = undefined
+}
+
+function copyOf(node: Node | undefined): Node | undefined {
+  const copy = node?.clone() as Node | undefined
+  if (copy) copy.anchor = undefined
+  return copy
 }
 
 function joinDocuments(docs: Document[]): string {
   return docs.map((doc) => doc.toString(YAML_OPTIONS)).join('---\n')
 }
 
+/** A path that the output folder must never be, nor contain. */
+export interface ProtectedPath {
+  /** What it is, for the message: "the config file", "the current folder". */
+  role: string
+  /** Absolute. */
+  path: string
+  /** How the message names it, when not `path` (a real path reached through a symbolic link). */
+  shown?: string
+}
+
 export interface WriteOutputOptions {
+  /** Absolute. */
   dir: string
-  /** Replace a non-empty folder that an earlier render did not write. */
+  /** Take over an ordinary non-empty folder that this tool did not write. Never a protected one. */
   force?: boolean
+  /** The inputs and the places never replaced, whatever `force` says: config file, manifest path, cwd, HOME. */
+  protect: ProtectedPath[]
+  /** Called once, with the holder's pid, when another render holds the folder's lock and this one waits. */
+  onWait?: (pid: number) => void
+  /** How long to wait for another render's lock; default LOCK_WAIT_MS. */
+  lockWaitMs?: number
+}
+
+/** A render waits this long for another one into the same folder (far longer than any real render). */
+export const LOCK_WAIT_MS = 10 * 60_000
+const LOCK_POLL_MS = 100
+
+const REFUSAL_HINT = 'write the output to a folder of its own, e.g. -o out or -o rendered/; no flag allows replacing this one'
+
+/**
+ * Why the folder `dir` must not be replaced, or undefined when it may be. Pure, so that tests can ask about
+ * `/` and system folders: the caller passes each path in every form (as given, and with symbolic links
+ * resolved). Refused: `/`, any folder whose parent is `/`, and a folder that is or contains a protected path.
+ */
+export function outputFolderProblem(dir: string, protectedPaths: readonly ProtectedPath[], shownDir = dir): string | undefined {
+  const target = resolve(dir)
+  const refuse = (why: string) => `refusing to replace the output folder ${shownDir}: ${why}`
+  if (dirname(target) === target) return refuse('it is the root folder')
+  if (dirname(dirname(target)) === dirname(target)) return refuse('it is a top-level system folder')
+  const inside = protectedPaths.map((p) => ({ ...p, rest: relative(target, resolve(p.path)) }))
+  const same = inside.find((p) => p.rest === '')
+  if (same) return refuse(`it is ${same.role} ${same.shown ?? same.path}`)
+  const below = inside.find((p) => p.rest !== '..' && !p.rest.startsWith('../') && !isAbsolute(p.rest))
+  return below && refuse(`it contains ${below.role} ${below.shown ?? below.path}`)
+}
+
+/** outputFolderProblem on every form of the paths, so that no symbolic link gets round it. */
+export function checkOutputFolder(dir: string, protectedPaths: readonly ProtectedPath[]): void {
+  const forms = protectedPaths.flatMap((p) => {
+    const real = realPath(p.path)
+    return real === p.path ? [p] : [p, { ...p, path: real, shown: `${p.shown ?? p.path} (${real})` }]
+  })
+  const realDir = realPath(dir)
+  const dirs = realDir === dir ? [{ path: dir, shown: dir }] : [{ path: dir, shown: dir }, { path: realDir, shown: `${dir} (${realDir})` }]
+  for (const { path, shown } of dirs) {
+    const problem = outputFolderProblem(path, forms, shown)
+    if (problem) throw new UsageError(problem, { hint: REFUSAL_HINT })
+  }
+}
+
+/** The real path of `path`: symbolic links resolved in the part that exists, the rest appended as given. */
+export function realPath(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    const parent = dirname(path)
+    return parent === path ? path : join(realPath(parent), basename(path))
+  }
 }
 
 /**
- * Writes the files into a fresh sibling folder, then swaps it in place of `dir`. A folder that is neither
- * empty nor ours is refused without `force`.
+ * Writes the files into a fresh sibling folder, then swaps it in place of `dir`, holding the folder's lock.
+ * A protected folder is always refused; a folder that is neither empty nor provably ours needs `force`.
  */
 export async function writeOutput(files: OutputFile[], options: WriteOutputOptions): Promise<void> {
-  const { dir } = options
-  const existing = await folderState(dir)
-  if (existing === 'foreign' && !options.force) {
-    throw new UsageError(`output folder ${dir} is not empty and was not written by this tool`, {
-      hint: 'choose another folder with -o, or pass --force to replace it',
-    })
-  }
-  if (existing === 'file') {
-    throw new UsageError(`output path ${dir} is a file, not a folder`, { hint: 'choose a folder with -o' })
-  }
+  const dir = resolve(options.dir)
+  checkOutputFolder(dir, options.protect)
   const parent = dirname(dir)
-  await mkdir(parent, { recursive: true })
-  const suffix = randomBytes(4).toString('hex')
-  const staging = join(parent, `.${basename(dir)}.tmp-${suffix}`)
+  attempt('create the folder', parent, () => mkdirSync(parent, { recursive: true }))
+  const lock = await acquireLock(dir, options)
   try {
-    await mkdir(staging)
-    for (const file of files) await writeFile(join(staging, file.name), file.text)
-    if (existing === 'missing') {
-      await rename(staging, dir)
-      return
+    repairLeftovers(dir)
+    const state = folderState(dir)
+    if (state === 'file') {
+      throw new UsageError(`output path ${dir} is a file, not a folder`, { hint: 'choose a folder with -o' })
     }
-    const previous = join(parent, `.${basename(dir)}.old-${suffix}`)
-    await rename(dir, previous)
-    await rename(staging, dir)
-    await rm(previous, { recursive: true, force: true })
+    if (state === 'foreign' && !options.force) {
+      throw new UsageError(`output folder ${dir} is not empty and was not written by this tool`, {
+        hint: 'choose another folder with -o, or pass --force to replace it (its files are deleted)',
+      })
+    }
+    const staging = sibling(dir, `staging-${randomHex()}`)
+    try {
+      attempt('create the folder', staging, () => mkdirSync(staging))
+      for (const file of files) {
+        const path = join(staging, file.name)
+        attempt('write', path, () => writeFileSync(path, file.text))
+      }
+      if (state === 'missing') attempt('rename the new output to', dir, () => renameSync(staging, dir))
+      else swapIn(staging, dir, sibling(dir, `old-${randomHex()}`))
+    } finally {
+      rmSync(staging, { recursive: true, force: true })
+    }
   } finally {
-    await rm(staging, { recursive: true, force: true })
+    rmSync(lock, { force: true })
   }
+}
+
+/**
+ * Node has no renameat2(RENAME_EXCHANGE), so the old folder steps aside and the new one takes its place in
+ * two synchronous renames: no JavaScript (a signal handler) runs between them. Only a SIGKILL or a power cut
+ * in that sub-microsecond window between two syscalls leaves `dir` missing with the old folder beside it,
+ * and the next render puts it back first (repairLeftovers).
+ */
+function swapIn(staging: string, dir: string, old: string): void {
+  attempt('move aside the previous output', dir, () => renameSync(dir, old))
+  try {
+    renameSync(staging, dir)
+  } catch (error) {
+    renameSync(old, dir)
+    throw fileSystemError('rename the new output to', dir, error)
+  }
+  attempt('remove the previous output', old, () => rmSync(old, { recursive: true, force: true }))
+}
+
+/**
+ * `.NAME.pharos-net-<what>` beside `dir`: with the lock `.NAME.pharos-net.lock`, the only names the tool
+ * creates, or deletes, outside it.
+ */
+function sibling(dir: string, what: string): string {
+  return join(dirname(dir), `.${basename(dir)}.pharos-net-${what}`)
+}
+
+const LEFTOVER = /^-(staging|old)-[0-9a-f]{8}$|^\.lock\.stale-[0-9a-f]{8}$/
+
+/**
+ * What killed renders left beside `dir`: a folder moved aside is put back when `dir` is missing (a run
+ * killed between the two renames of swapIn), then every leftover of exactly our names is deleted. Called
+ * only under the lock, so no running render's staging folder is touched.
+ */
+function repairLeftovers(dir: string): void {
+  const parent = dirname(dir)
+  const prefix = `.${basename(dir)}.pharos-net`
+  const names = attempt('read the folder', parent, () => readdirSync(parent))
+  const leftovers = names.filter((name) => name.startsWith(prefix) && LEFTOVER.test(name.slice(prefix.length)))
+  if (!exists(dir)) {
+    const newest = leftovers
+      .filter((name) => name.slice(prefix.length).startsWith('-old-'))
+      .map((name) => ({ name, changed: statSync(join(parent, name)).ctimeMs }))
+      .sort((a, b) => b.changed - a.changed)[0]
+    if (newest) attempt('restore the previous output to', dir, () => renameSync(join(parent, newest.name), dir))
+  }
+  for (const name of leftovers) {
+    const path = join(parent, name)
+    attempt('remove the leftover', path, () => rmSync(path, { recursive: true, force: true }))
+  }
+}
+
+/**
+ * `.NAME.pharos-net.lock` beside `dir`, created exclusively and holding our pid. A live holder is waited
+ * for (up to `lockWaitMs`); a lock whose process is gone is taken over.
+ */
+async function acquireLock(dir: string, options: WriteOutputOptions): Promise<string> {
+  const lock = join(dirname(dir), `.${basename(dir)}.pharos-net.lock`)
+  const deadline = Date.now() + (options.lockWaitMs ?? LOCK_WAIT_MS)
+  let told = false
+  for (;;) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' })
+      return lock
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw fileSystemError('create the lock file', lock, error)
+    }
+    const holder = readLock(lock)
+    if (holder === undefined) continue
+    if (holder.pid !== undefined && !isRunning(holder.pid)) {
+      takeOverStaleLock(lock, holder.text)
+      continue
+    }
+    if (holder.pid === undefined && Date.now() - holder.modified > 10_000) {
+      // Empty for this long: its writer was killed between creating it and writing its pid.
+      takeOverStaleLock(lock, holder.text)
+      continue
+    }
+    if (Date.now() >= deadline) {
+      throw new EnvironmentError(`another render (pid ${holder.pid ?? 'unknown'}) still holds ${lock}`, {
+        hint: `it held it for longer than ${Math.round((options.lockWaitMs ?? LOCK_WAIT_MS) / 1000)}s; ` +
+          `if no render is running, delete ${lock}`,
+      })
+    }
+    if (!told && holder.pid !== undefined) {
+      options.onWait?.(holder.pid)
+      told = true
+    }
+    await delay(LOCK_POLL_MS)
+  }
+}
+
+function readLock(lock: string): { text: string; pid?: number; modified: number } | undefined {
+  try {
+    const text = readFileSync(lock, 'utf8')
+    const match = /^([1-9]\d{0,9})\n$/.exec(text)
+    return { text, pid: match ? Number(match[1]) : undefined, modified: statSync(lock).mtimeMs }
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined
+    throw fileSystemError('read the lock file', lock, error)
+  }
+}
+
+/** Signal 0 checks that a process exists; EPERM means it does, under another user. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return errnoCode(error) !== 'ESRCH'
+  }
+}
+
+/**
+ * Moves the stale lock aside before deleting it, and checks that what moved is still the stale lock: two
+ * renders finding the same stale lock must not delete the fresh lock the faster one created meanwhile.
+ */
+function takeOverStaleLock(lock: string, staleText: string): void {
+  const aside = `${lock}.stale-${randomHex()}`
+  try {
+    renameSync(lock, aside)
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return
+    throw fileSystemError('take over the stale lock file', lock, error)
+  }
+  let moved: string | undefined
+  try {
+    moved = readFileSync(aside, 'utf8')
+  } catch {
+    // Removed meanwhile by the render that holds the lock now (leftover cleanup): nothing to put back.
+  }
+  if (moved !== undefined && moved !== staleText) {
+    try {
+      linkSync(aside, lock)
+    } catch {
+      // A third render created a lock in these microseconds; it and the one whose lock this was now both
+      // write, each through its own staging folder and renames, so the output is still one whole render.
+    }
+  }
+  rmSync(aside, { force: true })
 }
 
 type FolderState = 'missing' | 'empty' | 'ours' | 'foreign' | 'file'
 
-async function folderState(dir: string): Promise<FolderState> {
-  const info = await stat(dir).catch(() => undefined)
-  if (!info) return 'missing'
-  if (!info.isDirectory()) return 'file'
-  const entries = await readdir(dir)
+/** 'ours' only when the marker is exactly what we write and the folder holds nothing it does not list. */
+function folderState(dir: string): FolderState {
+  let entries
+  try {
+    if (!statSync(dir).isDirectory()) return 'file'
+    entries = readdirSync(dir, { withFileTypes: true })
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return 'missing'
+    throw fileSystemError('read the output folder', dir, error)
+  }
   if (entries.length === 0) return 'empty'
-  const marker = await readFile(join(dir, OUTPUT_MARKER), 'utf8').catch(() => undefined)
-  return marker === undefined ? 'foreign' : 'ours'
+  const marker = entries.find((entry) => entry.name === OUTPUT_MARKER)
+  if (!marker?.isFile()) return 'foreign'
+  const text = attempt('read', join(dir, OUTPUT_MARKER), () => readFileSync(join(dir, OUTPUT_MARKER), 'utf8'))
+  if (!text.startsWith(MARKER_HEADER)) return 'foreign'
+  const listed = text.slice(MARKER_HEADER.length).split('\n').slice(0, -1)
+  if (markerText(listed) !== text) return 'foreign'
+  const ours = entries.every((entry) => entry === marker || (entry.isFile() && listed.includes(entry.name)))
+  return ours ? 'ours' : 'foreign'
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path)
+    return true
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false
+    throw fileSystemError('read', path, error)
+  }
+}
+
+/** Runs one file-system step, turning its failure into an EnvironmentError that names `path`. */
+function attempt<T>(action: string, path: string, step: () => T): T {
+  try {
+    return step()
+  } catch (error) {
+    throw fileSystemError(action, path, error)
+  }
+}
+
+function randomHex(): string {
+  return randomBytes(4).toString('hex')
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }

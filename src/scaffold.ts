@@ -3,10 +3,12 @@
  * README) into a new folder, which then renders as it is.
  */
 import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EnvironmentError, UsageError } from './errors.js'
+import { errnoCode, fileSystemError } from './fs-errors.js'
 
 export interface ScaffoldOptions {
   provider: string
@@ -14,7 +16,10 @@ export interface ScaffoldOptions {
   dir: string
   /** The folder holding one template set per provider. */
   templatesDir: string
-  /** Write into a non-empty folder. Files of the set overwrite their namesakes; nothing is deleted. */
+  /**
+   * Write into a non-empty folder. Files of the set overwrite their namesakes; nothing is deleted. All the
+   * files are written, or, when one fails, none.
+   */
   force?: boolean
 }
 
@@ -44,7 +49,7 @@ export async function listProviders(templatesDir: string): Promise<string[]> {
   try {
     entries = await readdir(templatesDir, { withFileTypes: true })
   } catch (error) {
-    throw new EnvironmentError(`cannot read the template sets in ${templatesDir}: ${errorCode(error)}`, {
+    throw new EnvironmentError(`cannot read the template sets in ${templatesDir}: ${errnoCode(error) ?? String(error)}`, {
       hint: 'the installation of kubectl-pharos-net is incomplete; reinstall it',
       cause: error,
     })
@@ -81,7 +86,7 @@ export async function scaffoldProvider(options: ScaffoldOptions): Promise<Scaffo
     })
   }
   if (state === 'missing') await writeNewFolder(dir, files)
-  else await writeFiles(dir, files)
+  else await installFiles(dir, files)
   return { dir, files: files.map((file) => file.path) }
 }
 
@@ -108,19 +113,73 @@ async function folderState(dir: string): Promise<FolderState> {
     if (!(await stat(dir)).isDirectory()) return 'file'
     return (await readdir(dir)).length === 0 ? 'empty' : 'non-empty'
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return 'missing'
+    if (errnoCode(error) === 'ENOENT') return 'missing'
     throw writeError(dir, error)
   }
 }
 
 /** A new folder appears whole or not at all: written beside its place, then renamed. */
 async function writeNewFolder(dir: string, files: SetFile[]): Promise<void> {
-  const staging = join(dirname(dir), `.${basename(dir)}.tmp-${randomBytes(4).toString('hex')}`)
+  const staging = join(dirname(dir), `.${basename(dir)}.pharos-net-init-${randomBytes(4).toString('hex')}`)
   try {
     await writeFiles(staging, files)
-    await rename(staging, dir)
+    await rename(staging, dir).catch((error) => {
+      throw writeError(dir, error)
+    })
   } finally {
     await rm(staging, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Into an existing folder, all the files or none: whatever is in the way is found first; the files are
+ * written into a staging folder inside `dir` (the same file system, so renames work) and renamed into place
+ * one by one, each original kept aside until the last is in. A failure puts everything back as it was.
+ */
+async function installFiles(dir: string, files: SetFile[]): Promise<void> {
+  for (const file of files) checkNothingInTheWay(dir, file.path)
+  const staging = join(dir, `.pharos-net-init-${randomBytes(4).toString('hex')}`)
+  const undo: Array<() => void> = []
+  let current = dir
+  try {
+    await writeFiles(join(staging, 'new'), files)
+    for (const file of files) {
+      const target = (current = join(dir, ...file.path.split('/')))
+      const created = mkdirSync(dirname(target), { recursive: true })
+      if (created) undo.push(() => rmSync(created, { recursive: true, force: true }))
+      if (existsSync(target)) {
+        const aside = join(staging, 'old', ...file.path.split('/'))
+        mkdirSync(dirname(aside), { recursive: true })
+        renameSync(target, aside)
+        undo.push(() => renameSync(aside, target))
+      }
+      renameSync(join(staging, 'new', ...file.path.split('/')), target)
+      undo.push(() => rmSync(target))
+    }
+  } catch (error) {
+    for (const step of undo.reverse()) step()
+    throw error instanceof UsageError || error instanceof EnvironmentError ? error : writeError(current, error)
+  } finally {
+    rmSync(staging, { recursive: true, force: true })
+  }
+}
+
+/** A folder where the set has a file, or a file where it needs a folder, stops init before it writes. */
+function checkNothingInTheWay(dir: string, path: string): void {
+  const parts = path.split('/')
+  for (let depth = 1; depth <= parts.length; depth++) {
+    const at = join(dir, ...parts.slice(0, depth))
+    let isDirectory
+    try {
+      isDirectory = statSync(at).isDirectory()
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return
+      throw writeError(at, error)
+    }
+    const last = depth === parts.length
+    if (isDirectory === last) {
+      throw writeError(join(dir, ...parts), Object.assign(new Error(at), { code: last ? 'EISDIR' : 'ENOTDIR' }))
+    }
   }
 }
 
@@ -138,22 +197,14 @@ async function writeFiles(dir: string, files: SetFile[]): Promise<void> {
 
 /** Something in the way is the user's to move (exit 2); anything else is the machine's (exit 3). */
 function writeError(path: string, error: unknown): Error {
-  const code = errorCode(error)
+  const code = errnoCode(error)
   if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') {
     return new UsageError(`cannot write ${path}: a file or folder is in the way (${code})`, {
       hint: 'move it aside, or choose a new folder for init',
       cause: error,
     })
   }
-  return new EnvironmentError(`cannot write ${path}: ${code}`, {
-    hint: code === 'EACCES' || code === 'EPERM' ? 'choose a folder you can write to' : undefined,
-    cause: error,
-  })
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code
-  return code ?? (error instanceof Error ? error.message : String(error))
+  return fileSystemError('write', path, error)
 }
 
 async function isFile(path: string): Promise<boolean> {

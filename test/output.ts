@@ -1,21 +1,36 @@
 import t from 'tap'
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { existsSync, utimesSync } from 'node:fs'
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parse } from 'yaml'
+import { parse, parseAllDocuments } from 'yaml'
 import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments } from '../src/documents.js'
-import { UsageError } from '../src/errors.js'
-import { OUTPUT_MARKER, outputFiles, outputStream, writeOutput } from '../src/output.js'
+import { EnvironmentError, ManifestError, UsageError } from '../src/errors.js'
+import {
+  checkOutputFolder,
+  markerText,
+  OUTPUT_MARKER,
+  outputFiles,
+  outputFolderProblem,
+  outputStream,
+  realPath,
+  writeOutput,
+  type ProtectedPath,
+} from '../src/output.js'
+import { snapshotTree } from './helpers/hostile.js'
 
 const source = (name: string): ManifestSource => ({ path: `/set/${name}`, name, outputName: name, engine: 'plain', text: '' })
 const docs = checkDocuments([
   { source: source('01-a.yml'), text: '# keep me\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: |\n    line\n' },
   { source: source('02-b.yml'), text: 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: b\n  labels:\n    app: b\n' },
 ])
+const WRITTEN = ['01-a.yml', '02-b.yml', 'kustomization.yaml']
+const none: ProtectedPath[] = []
 
 t.test('one file per source and a kustomization in processing order', async (t) => {
   const files = outputFiles(docs)
-  t.same(files.map((f) => f.name), ['01-a.yml', '02-b.yml', 'kustomization.yaml', OUTPUT_MARKER])
+  t.same(files.map((f) => f.name), [...WRITTEN, OUTPUT_MARKER])
   t.equal(files[0]?.text, '# keep me\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: |\n    line\n')
   t.same(parse(files[2]?.text ?? ''), {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
@@ -24,6 +39,13 @@ t.test('one file per source and a kustomization in processing order', async (t) 
     labels: [{ pairs: { 'pharos.kontena.io/stack': 'custom-network' }, includeSelectors: false, includeTemplates: false }],
     resources: ['01-a.yml', '02-b.yml'],
   })
+  t.equal(
+    files[3]?.text,
+    'This folder was written by kubectl-pharos-net render and is replaced on each render.\nIts files:\n' +
+      '01-a.yml\n02-b.yml\nkustomization.yaml\n',
+    'the marker lists what was written, sorted',
+  )
+  t.equal(markerText(['b', 'a', 'b']), markerText(['a', 'b']), 'one canonical text per set of names')
 })
 
 t.test('the stream carries the stack label and leaves the documents untouched', async (t) => {
@@ -33,30 +55,287 @@ t.test('the stream carries the stack label and leaves the documents untouched', 
   t.notMatch(outputFiles(docs)[0]?.text ?? '', /stack/)
 })
 
+t.test('the stack label never goes through a YAML alias into a shared node', async (t) => {
+  const objects = (text: string) => {
+    const checked = checkDocuments([{ source: source('x.yml'), text }])
+    const stream = outputStream(checked)
+    t.equal(outputFiles(checked)[0]?.text, text, 'the folder keeps the document as written')
+    return parseAllDocuments(stream).map((d) => d.toJS())
+  }
+  const label = { 'pharos.kontena.io/stack': 'custom-network' }
+
+  const [shared] = objects(
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: &x\n    app: web\n' +
+      'spec:\n  selector:\n    matchLabels: *x\n  template:\n    metadata:\n      labels: *x\n',
+  )
+  t.same(shared.metadata.labels, { app: 'web', ...label }, 'labels anchored and aliased elsewhere: labelled')
+  t.same(shared.spec.selector.matchLabels, { app: 'web' }, 'the selector is not')
+  t.same(shared.spec.template.metadata.labels, { app: 'web' }, 'nor the pod template')
+
+  const [aliasedLabels] = objects(
+    'apiVersion: apps/v1\nkind: Deployment\nspec:\n  selector:\n    matchLabels: &x\n      app: web\n' +
+      'metadata:\n  name: web\n  labels: *x\n',
+  )
+  t.same(aliasedLabels.metadata.labels, { app: 'web', ...label }, 'metadata.labels an alias: a labelled copy')
+  t.same(aliasedLabels.spec.selector.matchLabels, { app: 'web' }, 'the anchored selector is untouched')
+
+  const [aliasedMetadata] = objects('apiVersion: v1\nkind: ConfigMap\ndata: &m\n  name: a\nmetadata: *m\n')
+  t.same(aliasedMetadata.metadata, { name: 'a', labels: label }, 'metadata an alias: a labelled copy')
+  t.same(aliasedMetadata.data, { name: 'a' })
+
+  const [nested] = objects(
+    'apiVersion: v1\nkind: ConfigMap\ndata: &m\n  name: a\n  labels: &l\n    k: v\nmetadata: *m\nbinaryData: *l\n',
+  )
+  t.same(nested.metadata, { name: 'a', labels: { k: 'v', ...label } }, 'an alias of a map with anchored labels')
+  t.same(nested.data, { name: 'a', labels: { k: 'v' } })
+  t.same(nested.binaryData, { k: 'v' }, 'a later alias of the inner anchor is not labelled')
+
+  const [empty] = objects('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n')
+  t.same(empty.metadata.labels, label, 'an empty labels key becomes the label')
+
+  const scalar = checkDocuments([{ source: source('x.yml'), text: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: app\n' }])
+  t.throws(() => outputStream(scalar), {
+    constructor: ManifestError,
+    message: 'metadata.labels of ConfigMap a is not a mapping',
+    file: '/set/x.yml',
+    line: 1,
+  })
+})
+
+t.test('the folders never replaced: a pure check', async (t) => {
+  const home = { role: 'the home folder', path: '/home/ann' }
+  const cwd = { role: 'the current folder', path: '/work/repo' }
+  const config = { role: 'the config file', path: '/work/repo/cluster.yml' }
+  const manifests = { role: 'the manifest path', path: '/work/repo/net' }
+  const all = [config, manifests, cwd, home]
+
+  t.equal(outputFolderProblem('/', none), 'refusing to replace the output folder /: it is the root folder')
+  for (const dir of ['/usr', '/etc', '/var', '/home', '/root', '/tmp', '/work', '/usr/', '/usr/../etc']) {
+    t.match(outputFolderProblem(dir, none), /: it is a top-level system folder$/, dir)
+  }
+  t.equal(outputFolderProblem('/home/ann', all), 'refusing to replace the output folder /home/ann: it is the home folder /home/ann')
+  t.equal(outputFolderProblem('/work/repo', all), 'refusing to replace the output folder /work/repo: it is the current folder /work/repo')
+  t.equal(outputFolderProblem('/work/repo/', all), 'refusing to replace the output folder /work/repo/: it is the current folder /work/repo')
+  t.equal(outputFolderProblem('/work/repo/net', all), 'refusing to replace the output folder /work/repo/net: it is the manifest path /work/repo/net')
+  t.equal(
+    outputFolderProblem('/work/repo/cluster.yml', all),
+    'refusing to replace the output folder /work/repo/cluster.yml: it is the config file /work/repo/cluster.yml',
+  )
+  t.match(outputFolderProblem('/work/repo/net/..', all), /: it is the current folder/, 'spelt with ..')
+  t.equal(outputFolderProblem('/work/repo', [config]), 'refusing to replace the output folder /work/repo: it contains the config file /work/repo/cluster.yml')
+  t.match(outputFolderProblem('/srv/x', [{ role: 'the config file', path: '/srv/x/y/z/cluster.yml' }]), /: it contains the config file/)
+  t.match(outputFolderProblem('/home/ann/src', [{ role: 'the current folder', path: '/home/ann/src/repo' }]), /: it contains the current folder/)
+
+  for (const dir of ['/work/repo/out', '/work/repo/net/out', '/work/repo/netx', '/work/rep', '/home/ann/out', '/usr/local/out', '/srv/x']) {
+    t.equal(outputFolderProblem(dir, all), undefined, `${dir} is allowed`)
+  }
+})
+
+t.test('the check sees through symbolic links, on both sides', async (t) => {
+  const root = realPath(t.testdir({ repo: { 'cluster.yml': '', net: {} }, elsewhere: {} }))
+  const repo = join(root, 'repo')
+  await symlink(repo, join(root, 'elsewhere', 'to-repo'))
+  await symlink(root, join(root, 'elsewhere', 'to-root'))
+  await symlink(join(repo, 'net'), join(root, 'net-link'))
+  const protect = [
+    { role: 'the current folder', path: join(root, 'net-link') },
+    { role: 'the config file', path: join(repo, 'cluster.yml') },
+  ]
+  t.equal(realPath(join(root, 'elsewhere', 'to-repo', 'not', 'yet')), join(repo, 'not', 'yet'), 'the missing part kept')
+
+  t.throws(() => checkOutputFolder(join(root, 'elsewhere', 'to-repo'), protect), {
+    constructor: UsageError,
+    message: `refusing to replace the output folder ${join(root, 'elsewhere', 'to-repo')} (${repo}): ` +
+      `it contains the current folder ${join(root, 'net-link')} (${join(repo, 'net')})`,
+    hint: /a folder of its own, e\.g\. -o out/,
+  })
+  t.throws(() => checkOutputFolder(join(repo, 'net'), protect), { message: /: it is the current folder .*net-link/ }, 'real path of a protected link')
+  t.throws(() => checkOutputFolder(join(root, 'elsewhere', 'to-root', 'repo'), protect), UsageError)
+  t.throws(() => checkOutputFolder(join(root, 'elsewhere', 'to-root'), protect), UsageError, 'a link to an ancestor')
+  t.doesNotThrow(() => checkOutputFolder(join(root, 'elsewhere'), protect), 'a folder holding links to the inputs, not the inputs')
+  t.doesNotThrow(() => checkOutputFolder(join(root, 'elsewhere', 'to-repo', 'out'), protect), 'an output below the inputs')
+})
+
+t.test('a protected folder is refused with or without --force, and nothing changes', async (t) => {
+  const root = t.testdir({ repo: { 'cluster.yml': 'x\n', net: { 'a.yml': 'y\n' }, '.git': { HEAD: 'ref\n' } } })
+  const repo = join(root, 'repo')
+  const protect = [
+    { role: 'the config file', path: join(repo, 'cluster.yml') },
+    { role: 'the manifest path', path: join(repo, 'net') },
+    { role: 'the current folder', path: repo },
+  ]
+  const before = await snapshotTree(root)
+  for (const dir of [repo, join(repo, 'net'), root]) {
+    for (const force of [false, true]) {
+      await t.rejects(writeOutput(outputFiles(docs), { dir, force, protect }), UsageError, `${dir} force=${force}`)
+    }
+  }
+  t.same(await snapshotTree(root), before)
+})
+
 t.test('writes a new folder, replaces its own, refuses a foreign one', async (t) => {
   const root = t.testdir({ foreign: { 'keep.txt': 'mine' }, empty: {} })
   const out = join(root, 'out')
-  await writeOutput(outputFiles(docs), { dir: out })
-  t.same((await readdir(out)).sort(), [OUTPUT_MARKER, '01-a.yml', '02-b.yml', 'kustomization.yaml'].sort())
+  await writeOutput(outputFiles(docs), { dir: out, protect: none })
+  t.same((await readdir(out)).sort(), [OUTPUT_MARKER, ...WRITTEN].sort())
 
-  await writeFile(join(out, 'stale.yml'), 'x')
-  await writeOutput(outputFiles(docs.slice(0, 1)), { dir: out })
+  await writeOutput(outputFiles(docs.slice(0, 1)), { dir: out, protect: none })
   t.same((await readdir(out)).sort(), [OUTPUT_MARKER, '01-a.yml', 'kustomization.yaml'].sort(), 'replaced whole')
-  t.same((await readdir(root)).sort(), ['empty', 'foreign', 'out'], 'no staging folders left behind')
+  t.same((await readdir(root)).sort(), ['empty', 'foreign', 'out'], 'no staging folder or lock left behind')
 
-  await t.rejects(writeOutput(outputFiles(docs), { dir: join(root, 'foreign') }), UsageError)
+  await t.rejects(writeOutput(outputFiles(docs), { dir: join(root, 'foreign'), protect: none }), {
+    constructor: UsageError,
+    message: `output folder ${join(root, 'foreign')} is not empty and was not written by this tool`,
+  })
   t.equal(await readFile(join(root, 'foreign', 'keep.txt'), 'utf8'), 'mine')
-  await writeOutput(outputFiles(docs), { dir: join(root, 'empty') })
-  await writeOutput(outputFiles(docs), { dir: join(root, 'foreign'), force: true })
-  t.same((await readdir(join(root, 'foreign'))).includes('keep.txt'), false)
+  await writeOutput(outputFiles(docs), { dir: join(root, 'empty'), protect: none })
+  await writeOutput(outputFiles(docs), { dir: join(root, 'foreign'), force: true, protect: none })
+  t.same((await readdir(join(root, 'foreign'))).sort(), [OUTPUT_MARKER, ...WRITTEN].sort())
+  t.same((await readdir(root)).sort(), ['empty', 'foreign', 'out'], 'no lock left behind after a refusal either')
+})
+
+t.test('the marker is checked, not trusted: anything the tool did not write makes the folder foreign', async (t) => {
+  const tampered: Record<string, (dir: string) => Promise<void>> = {
+    'a file added': (dir) => writeFile(join(dir, 'notes.txt'), 'mine'),
+    'a subfolder added': (dir) => mkdir(join(dir, 'sub')),
+    'a listed file replaced by a folder': async (dir) => {
+      await writeFile(join(dir, OUTPUT_MARKER), markerText([...WRITTEN, 'sub']))
+      await mkdir(join(dir, 'sub'))
+    },
+    'a listed file replaced by a symbolic link': async (dir) => {
+      await writeFile(join(dir, OUTPUT_MARKER), markerText([...WRITTEN, 'link.yml']))
+      await symlink('/etc/hostname', join(dir, 'link.yml'))
+    },
+    'the marker with other text': (dir) => writeFile(join(dir, OUTPUT_MARKER), 'This folder was written by kubectl-pharos-net\n'),
+    'the marker of an older version': (dir) =>
+      writeFile(join(dir, OUTPUT_MARKER), 'This folder was written by kubectl-pharos-net render and is replaced on each render.\n'),
+    'the marker unsorted': (dir) => writeFile(join(dir, OUTPUT_MARKER), markerText(WRITTEN).replace('01-a.yml\n02-b.yml\n', '02-b.yml\n01-a.yml\n')),
+    'the marker with a line added': async (dir) => writeFile(join(dir, OUTPUT_MARKER), `${markerText(WRITTEN)}# mine\n`),
+    'the marker is a folder': async (dir) => {
+      await writeFile(join(dir, 'x'), '')
+      await import('node:fs/promises').then((fs) => fs.rm(join(dir, OUTPUT_MARKER)))
+      await mkdir(join(dir, OUTPUT_MARKER))
+    },
+  }
+  for (const [name, tamper] of Object.entries(tampered)) {
+    const out = join(t.testdir({}), 'out')
+    await writeOutput(outputFiles(docs), { dir: out, protect: none })
+    await tamper(out)
+    const before = await snapshotTree(out)
+    await t.rejects(writeOutput(outputFiles(docs), { dir: out, protect: none }), { constructor: UsageError, message: /not written by this tool/ }, name)
+    t.same(await snapshotTree(out), before, `${name}: untouched`)
+    await writeOutput(outputFiles(docs), { dir: out, force: true, protect: none })
+    t.same((await readdir(out)).sort(), [OUTPUT_MARKER, ...WRITTEN].sort(), `${name}: --force takes it over`)
+  }
+
+  const out = join(t.testdir({}), 'out')
+  await writeOutput(outputFiles(docs), { dir: out, protect: none })
+  await import('node:fs/promises').then((fs) => fs.rm(join(out, '02-b.yml')))
+  await writeOutput(outputFiles(docs), { dir: out, protect: none })
+  t.ok(existsSync(join(out, '02-b.yml')), 'a folder missing one of its listed files is still ours')
+})
+
+t.test('a killed run is repaired: the folder moved aside comes back, leftovers of exactly our names go', async (t) => {
+  const root = t.testdir({
+    '.out.pharos-net-old-0123abcd': { 'keep.txt': 'previous output' },
+    '.out.pharos-net-staging-89abcdef': { 'half.yml': 'x' },
+    '.out.pharos-net.lock.stale-00000000': '1\n',
+    '.out.pharos-net-old-0123abcd.bak': 'not ours',
+    '.out.pharos-net-old-XYZ': 'not ours',
+    '.other.pharos-net-old-0123abcd': { 'a.txt': 'not ours' },
+    '.out.pharos-net-staging-0123abc': 'not ours',
+  })
+  const out = join(root, 'out')
+  // The restored folder has no marker, so the refusal shows it came back before anything else.
+  await t.rejects(writeOutput(outputFiles(docs), { dir: out, protect: none }), { message: /not written by this tool/ })
+  t.equal(await readFile(join(out, 'keep.txt'), 'utf8'), 'previous output', 'restored')
+  t.same((await readdir(root)).sort(), [
+    '.other.pharos-net-old-0123abcd',
+    '.out.pharos-net-old-0123abcd.bak',
+    '.out.pharos-net-old-XYZ',
+    '.out.pharos-net-staging-0123abc',
+    'out',
+  ])
+
+  await mkdir(join(root, '.out.pharos-net-old-feedbeef'))
+  await writeOutput(outputFiles(docs), { dir: out, force: true, protect: none })
+  t.notOk(existsSync(join(root, '.out.pharos-net-old-feedbeef')), 'an old folder beside an existing output is removed')
+  t.same((await readdir(out)).sort(), [OUTPUT_MARKER, ...WRITTEN].sort())
+})
+
+t.test('the lock: a live holder is waited for, a dead one taken over, and it is always removed', async (t) => {
+  const root = t.testdir({})
+  const out = join(root, 'out')
+  const lock = join(root, '.out.pharos-net.lock')
+
+  const dead = spawnSync(process.execPath, ['-e', '']).pid
+  await writeFile(lock, `${dead}\n`)
+  await writeOutput(outputFiles(docs), { dir: out, protect: none, onWait: () => t.fail('a dead holder is not waited for') })
+  t.notOk(existsSync(lock), 'stale lock taken over, then removed')
+
+  await writeFile(lock, '')
+  utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000))
+  await writeOutput(outputFiles(docs), { dir: out, protect: none })
+  t.notOk(existsSync(lock), 'an empty lock a minute old is stale too')
+
+  await writeFile(lock, `${process.pid}\n`)
+  const waits: number[] = []
+  const before = await snapshotTree(root)
+  await t.rejects(writeOutput(outputFiles(docs), { dir: out, protect: none, onWait: (pid) => waits.push(pid), lockWaitMs: 400 }), {
+    constructor: EnvironmentError,
+    message: `another render (pid ${process.pid}) still holds ${lock}`,
+    hint: /if no render is running, delete /,
+  })
+  t.same(waits, [process.pid], 'told once')
+  t.same(await snapshotTree(root), before, 'nothing written while waiting')
+
+  const waiting = writeOutput(outputFiles(docs.slice(0, 1)), { dir: out, protect: none, onWait: (pid) => waits.push(pid) })
+  await new Promise((done) => setTimeout(done, 300))
+  t.same((await readdir(out)).sort(), [OUTPUT_MARKER, ...WRITTEN].sort(), 'still waiting')
+  await import('node:fs/promises').then((fs) => fs.rm(lock))
+  await waiting
+  t.same((await readdir(out)).sort(), [OUTPUT_MARKER, '01-a.yml', 'kustomization.yaml'].sort(), 'written once the lock is free')
+  t.same(waits, [process.pid, process.pid])
+})
+
+t.test('renders into one folder at once all succeed, one after the other', async (t) => {
+  const root = t.testdir({})
+  const out = join(root, 'out')
+  const runs = [docs, docs.slice(0, 1), docs, docs.slice(1)].map((set) => writeOutput(outputFiles(set), { dir: out, protect: none }))
+  const results = await Promise.allSettled(runs)
+  t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'])
+  const names = (await readdir(out)).sort()
+  t.ok(
+    [[OUTPUT_MARKER, ...WRITTEN], [OUTPUT_MARKER, '01-a.yml', 'kustomization.yaml'], [OUTPUT_MARKER, '02-b.yml', 'kustomization.yaml']]
+      .some((set) => JSON.stringify(set.sort()) === JSON.stringify(names)),
+    `one whole render: ${names.join(', ')}`,
+  )
+  t.same(await readdir(root), ['out'], 'no lock or staging left')
+})
+
+t.test('file-system failures are environment errors that name the path and the reason', async (t) => {
+  const root = t.testdir({ 'a-file': 'x' })
+  await t.rejects(writeOutput(outputFiles(docs), { dir: join(root, 'a-file', 'out'), protect: none }), {
+    constructor: EnvironmentError,
+    message: `cannot create the folder ${join(root, 'a-file')}: a file of that name already exists (EEXIST)`,
+    hint: 'move it aside, or choose another folder',
+  })
+  await t.rejects(writeOutput(outputFiles(docs), { dir: join(root, 'a-file', 'sub', 'out'), protect: none }), {
+    constructor: EnvironmentError,
+    message: `cannot create the folder ${join(root, 'a-file', 'sub')}: a part of the path is a file, not a folder (ENOTDIR)`,
+  })
+  t.equal(await readFile(join(root, 'a-file'), 'utf8'), 'x')
 })
 
 t.test('a failed write leaves the previous output as it was', async (t) => {
   const root = t.testdir({})
   const out = join(root, 'out')
-  await writeOutput(outputFiles(docs), { dir: out })
-  const before = await readFile(join(out, '01-a.yml'), 'utf8')
-  await t.rejects(writeOutput([{ name: 'sub/x.yml', text: 'boom' }], { dir: out }))
-  t.equal(await readFile(join(out, '01-a.yml'), 'utf8'), before)
-  t.same((await readdir(root)), ['out'])
+  await writeOutput(outputFiles(docs), { dir: out, protect: none })
+  const before = await snapshotTree(out)
+  await t.rejects(writeOutput([{ name: 'sub/x.yml', text: 'boom' }], { dir: out, protect: none }), {
+    constructor: EnvironmentError,
+    message: /^cannot write .*sub\/x\.yml: no such file or folder \(ENOENT\)/,
+  })
+  t.same(await snapshotTree(out), before)
+  t.same(await readdir(root), ['out'])
 })

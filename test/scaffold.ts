@@ -1,9 +1,11 @@
 import t from 'tap'
+import { spawnSync } from 'node:child_process'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { EnvironmentError, UsageError } from '../src/errors.js'
 import { defaultTemplatesDir, listProviders, scaffoldProvider } from '../src/scaffold.js'
+import { snapshotTree } from './helpers/hostile.js'
 
 const templatesDir = defaultTemplatesDir()
 const flannelDir = join(templatesDir, 'flannel')
@@ -99,14 +101,57 @@ t.test('--force overwrites the set\'s own files and keeps the others', async (t)
   )
   t.equal(await readFile(join(dir, 'notes.txt'), 'utf8'), 'mine\n')
   t.equal(await readFile(join(dir, 'manifests', '99-extra.yml'), 'utf8'), 'kind: Extra\n')
+  t.same((await readdir(dir)).sort(), ['README.md', 'cluster.yml', 'manifests', 'notes.txt'], 'no staging folder left')
 })
 
-t.test('--force still stops at a folder where the set has a file', async (t) => {
+t.test('--force writes nothing when something is in the way of any file of the set', async (t) => {
+  const inTheWay = {
+    'a folder where the first file goes': { 'README.md': { 'x.txt': '' }, 'notes.txt': 'mine\n' },
+    'a folder where the last file goes': {
+      'cluster.yml': 'old\n',
+      manifests: { '00-namespace.yml': 'old\n', '05-daemon-set.yml.liquid': { 'x.txt': '' } },
+    },
+    'a file where the set needs a folder': { 'cluster.yml': 'old\n', manifests: 'a file\n' },
+  }
+  for (const [name, tree] of Object.entries(inTheWay)) {
+    const dir = t.testdir(tree)
+    const before = await snapshotTree(dir)
+    await t.rejects(scaffoldProvider({ provider: 'flannel', dir, templatesDir, force: true }), {
+      constructor: UsageError,
+      message: /^cannot write .*: a file or folder is in the way \((EISDIR|ENOTDIR)\)$/,
+      hint: 'move it aside, or choose a new folder for init',
+    }, name)
+    t.same(await snapshotTree(dir), before, `${name}: the folder as it was`)
+  }
   const dir = t.testdir({ 'cluster.yml': { 'x.txt': '' } })
   await t.rejects(scaffoldProvider({ provider: 'flannel', dir, templatesDir, force: true }), {
-    constructor: UsageError,
     message: `cannot write ${join(dir, 'cluster.yml')}: a file or folder is in the way (EISDIR)`,
   })
+})
+
+t.test('--force that fails half-way puts every file back', async (t) => {
+  const dir = t.testdir({
+    'cluster.yml': 'old\n',
+    'notes.txt': 'mine\n',
+    manifests: { '00-namespace.yml': 'old\n', '05-daemon-set.yml.liquid': 'old\n' },
+  })
+  // An immutable file cannot be renamed, even by root: the last file of the set fails after the others moved in.
+  const last = join(dir, 'manifests', '05-daemon-set.yml.liquid')
+  if (spawnSync('chattr', ['+i', last]).status !== 0) {
+    t.skip('chattr +i is not available here')
+    return
+  }
+  try {
+    const before = await snapshotTree(dir)
+    await t.rejects(scaffoldProvider({ provider: 'flannel', dir, templatesDir, force: true }), {
+      constructor: EnvironmentError,
+      message: `cannot write ${last}: operation not permitted (EPERM)`,
+    })
+    t.same(await snapshotTree(dir), before, 'the folder as it was: originals back, new files and folders gone')
+  } finally {
+    // Before tap removes the testdir, which it could not do around an immutable file.
+    spawnSync('chattr', ['-i', last])
+  }
 })
 
 t.test('a file where the folder should be is refused', async (t) => {
