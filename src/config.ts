@@ -10,7 +10,7 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
-import { isAlias, isMap, isScalar, isSeq, LineCounter, visit } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, LineCounter } from 'yaml'
 import type { Document, Node, YAMLError, YAMLMap } from 'yaml'
 import { cidrHost, cidrsOverlap, CidrSyntaxError, formatCidr, hasHostBits, parseCidr, type Cidr } from './cidr.js'
 import { manifestEngine } from './discover.js'
@@ -106,14 +106,6 @@ export async function loadClusterConfig(options: LoadClusterConfigOptions): Prom
   // One syntax error tends to cascade into several; the first is the one to fix.
   const [syntaxError] = doc.errors
   if (syntaxError) report.yamlProblem('error', syntaxError)
-  // yaml leaves an alias without its anchor for toJS() to trip over; say where it is instead.
-  visit(doc, {
-    Alias(_, alias) {
-      if (alias.resolve(doc) !== undefined) return
-      report.add('error', alias.range?.[0], `invalid YAML: alias *${alias.source} has no anchor before it`,
-        `mark the value it stands for with &${alias.source}, above this line`)
-    },
-  })
   report.throwIfErrors()
   for (const warning of doc.warnings) report.yamlProblem('warning', warning)
 
@@ -506,6 +498,7 @@ class Report {
       DUPLICATE_KEY: 'a key may appear once in each mapping; merge the two entries or delete one',
       MULTIPLE_DOCS: `${basename(this.file)} holds a single YAML document; remove the \`---\` separator`,
       TAG_RESOLVE_FAILED: 'the tag is ignored and the value read as plain YAML',
+      BAD_ALIAS: 'mark the value it stands for with &name, above this line',
     }
     const diagnostic: Diagnostic = {
       severity,

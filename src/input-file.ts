@@ -43,7 +43,7 @@ export async function readInputFile(path: string, options: ReadInputOptions): Pr
     checkSize(path, info.size, options)
     const bytes = await handle.readFile()
     // The file may have grown between stat and read.
-    checkSize(path, bytes.length, options)
+    if (bytes.length > info.size) checkSize(path, bytes.length, { limits: options.limits })
     return decodeInputText(bytes, path, ErrorClass)
   } finally {
     await handle.close()

@@ -102,7 +102,8 @@ function parseValue(limit: LimitName, text: string, origin: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
   const units = UNITS[limit] === 'bytes' ? BYTE_UNITS : UNITS[limit] === 'duration' ? TIME_UNITS : { '': 1 }
   const factor = match ? units[(match[2] ?? '').toLowerCase()] : undefined
-  const value = match && factor !== undefined ? Math.round(Number(match[1]) * factor) : NaN
+  const exact = UNITS[limit] !== 'count' || !match?.[1]?.includes('.')
+  const value = match && factor !== undefined && exact ? Math.round(Number(match[1]) * factor) : NaN
   if (!Number.isSafeInteger(value) || value <= 0) {
     const example = formatLimit(limit, DEFAULT_LIMITS[limit])
     throw new UsageError(`${origin}: ${limit}=${text} is not a valid value`, {

@@ -19,6 +19,7 @@ import {
   parseDocument,
   visit,
   YAMLParseError,
+  type Alias,
   type Document,
   type LineCounter,
   type Node,
@@ -74,17 +75,20 @@ function countNodes(text: string, options: YamlLimitOptions): void {
 
 function checkParsed(doc: Document.Parsed, options: YamlLimitOptions): void {
   if (doc.errors.length > 0) return
-  const duplicate = firstDuplicateKey(doc)
-  if (duplicate) {
-    const [start, end] = duplicate.range ?? [0, 0]
-    const error = new YAMLParseError([start, end], 'DUPLICATE_KEY', 'Map keys must be unique')
+  const addError = (node: Node, code: 'DUPLICATE_KEY' | 'BAD_ALIAS', message: string) => {
+    const [start, end] = node.range ?? [0, 0]
+    const error = new YAMLParseError([start, end], code, message)
     error.linePos = [options.lineCounter.linePos(start), options.lineCounter.linePos(end)]
     doc.errors.push(error)
-    return
   }
+  const duplicate = firstDuplicateKey(doc)
+  if (duplicate) return addError(duplicate, 'DUPLICATE_KEY', 'Map keys must be unique')
+  // yaml leaves an alias without its anchor for toJS() to trip over; say where it is instead.
+  const dangling = firstAlias(doc, (alias) => alias.resolve(doc) === undefined)
+  if (dangling) return addError(dangling, 'BAD_ALIAS', `alias *${dangling.source} has no anchor before it`)
   const added = aliasExpansion(doc)
   if (added > options.limits['alias-size']) {
-    const at = firstAlias(doc)
+    const at = firstAlias(doc, () => true)
     const place = at?.range ? options.lineCounter.linePos(at.range[0]) : undefined
     const by = Number.isFinite(added) ? `by ${added} bytes` : 'without end (an alias inside what it names)'
     throw new LimitError('alias-size', `YAML aliases (*name) expand this document ${by}`, {
@@ -159,10 +163,11 @@ export function aliasExpansion(doc: Document.Parsed): number {
   return added
 }
 
-function firstAlias(doc: Document.Parsed): Node | undefined {
-  let found: Node | undefined
+function firstAlias(doc: Document.Parsed, test: (alias: Alias) => boolean): Alias | undefined {
+  let found: Alias | undefined
   visit(doc, {
     Alias(_, alias) {
+      if (!test(alias)) return undefined
       found = alias
       return visit.BREAK
     },

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { displayPath, formatDiagnostic, formatValidationJson, formatValidationJunit, formatValidationText } from '../../src/cli/report.js'
+import { XMLValidator } from 'fast-xml-parser'
+import { displayPath, formatDiagnostic, formatValidationJson, formatValidationJunit, formatValidationText, printable } from '../../src/cli/report.js'
 import type { ValidationReport } from '../../src/validate.js'
 
 const report: ValidationReport = {
@@ -46,4 +47,24 @@ t.test('diagnostics and paths', async (t) => {
   t.equal(displayPath('/x/y/z/a.yml', '/w/v/u/t'), '/x/y/z/a.yml', 'far away stays absolute')
   t.equal(formatDiagnostic({ severity: 'warning', message: 'm', file: '/w/c.yml', line: 3, col: 4, hint: 'h' }, '/w'), 'c.yml:3:4: warning: m\n  hint: h\n')
   t.equal(formatDiagnostic({ severity: 'error', message: 'm' }, '/w'), 'error: m\n')
+})
+
+t.test('manifest text reaches the terminal with its control characters escaped', async (t) => {
+  const evil = 'a\u001b[2J\u0007b\u202ec\u009bd\ne'
+  t.equal(printable(evil), 'a\\x1b[2J\\x07b\\u202ec\\x9bd\\x0ae')
+  const text = formatDiagnostic({ severity: 'error', message: `bad ${evil}`, file: 'x.yml', line: 1, col: 1, frame: `> 1 | ${evil}`, hint: evil }, '/')
+  t.notMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/, 'only the newlines between lines remain')
+  t.equal(text.split('\n').length, 4 + 1, 'a newline inside a value cannot fake a line of its own')
+})
+
+t.test('JUnit XML stays well-formed for any text', async (t) => {
+  const name = `x<y>&"'\u0000\u0001\u001b\ud800z\ufffe`
+  const report = {
+    kubernetesVersion: '1.32.0',
+    resources: [{ file: '/w/a.yml', rendered: false, documentIndex: 0, line: 1, apiVersion: 'v1', kind: 'ConfigMap', name, status: 'invalid' as const, errors: [{ path: 'data', message: name, line: 2 }] }],
+    summary: { resources: 1, valid: 0, invalid: 1, errors: 0, skipped: 0, removedApis: 0 },
+  }
+  const xml = formatValidationJunit(report, '/w')
+  t.equal(XMLValidator.validate(xml), true)
+  t.match(xml, /x&lt;y&gt;&amp;&quot;&apos;\\u0000\\u0001\\u001b\\ud800z\\ufffe/)
 })

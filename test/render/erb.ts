@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { codeFrame, TemplateError } from '../../src/errors.js'
+import { Budget, LimitError, resolveLimits } from '../../src/limits.js'
 import { compileErb } from '../../src/render/erb.js'
 import { fixturesDir, repoRoot } from '../helpers/paths.js'
 
@@ -277,4 +278,22 @@ t.test('runtime errors name the expression and point at it', async (t) => {
   t.equal(renderFailure('\n<% s.each do |c| %><% end %>', context), '2:4 undefined method `each` for s (a String)')
   t.equal(renderFailure('<%= f %>', { f: () => 1 }), '1:5 cannot print a JavaScript function')
   t.equal(thrown(() => compileErb('<%= nope %>', 'x').render({ a: 1, b: 2 })).hint, 'the variables are: a, b')
+})
+
+t.test('a render spends at most template-steps steps, render-time and output-size', async (t) => {
+  const list = Array.from({ length: 100 }, (_, i) => i)
+  const loops = '<% xs.each do |a| %><% xs.each do |b| %><% xs.each do |c| %>.<% end %><% end %><% end %>'
+  const template = compileErb(`a: 1\n${loops}\n`, 'loops.yml.erb')
+  t.throws(() => template.render({ xs: list }, { limits: resolveLimits(['template-steps=5000']) }), {
+    constructor: LimitError, limit: 'template-steps', file: 'loops.yml.erb', line: 2, message: /5000 evaluation steps and not done/,
+  })
+  const limits = resolveLimits(['output-size=1000'])
+  t.throws(() => template.render({ xs: list }, { limits }), { constructor: LimitError, limit: 'output-size', line: 2 })
+  const budget = new Budget('output-size', resolveLimits(['output-size=20']))
+  const small = compileErb('0123456789', 'small.yml.erb')
+  small.render({}, { limits, outputBudget: budget })
+  small.render({}, { limits, outputBudget: budget })
+  t.throws(() => small.render({}, { limits, outputBudget: budget }), { limit: 'output-size' }, 'the budget is shared by every template of a run')
+  t.equal(template.render({ xs: list.slice(0, 3) }), `a: 1\n${'.'.repeat(27)}\n`, 'within the limits nothing changes')
+  t.throws(() => compileErb(`<%= ${'('.repeat(20000)}1${')'.repeat(20000)} %>`, 'deep.yml.erb'), { message: /nested too deeply/ })
 })

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { TemplateError } from '../../src/errors.js'
+import { LimitError, resolveLimits } from '../../src/limits.js'
 import { createLiquidRenderer, type LiquidRenderer } from '../../src/render/liquid.js'
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures')
@@ -338,4 +339,16 @@ t.test('parsed once: one compile renders many contexts; partials are read once p
   t.equal(await other.render(context), 'v1 custom_network')
   const fresh = createLiquidRenderer({ root: dir })
   t.equal(await fresh.compile('{% include "_part" %}', join(dir, 'a.yml.liquid')).render(context), 'v2 custom_network')
+})
+
+t.test('partials, loops and output are bounded by the limits', async (t) => {
+  const root = t.testdir({ 'self.liquid': "x{% include 'self' %}", 'wide.liquid': 'y'.repeat(100) })
+  const render = (source: string, flags: string[] = []) =>
+    createLiquidRenderer({ root, limits: resolveLimits(flags) }).compile(source, `${root}/t.yml.liquid`).render({ options: {} })
+  await t.rejects(render("{% include 'self' %}"), { constructor: LimitError, limit: 'partial-depth', line: 1, col: 2 })
+  await t.rejects(render("{% render 'self' %}", ['partial-depth=3']), { limit: 'partial-depth', message: /\(limit partial-depth: 3\)/ })
+  await t.rejects(render("{% for i in (1..50) %}{% include 'wide' %}{% endfor %}", ['output-size=1000']), { constructor: LimitError, limit: 'output-size' })
+  await t.rejects(render('{% for i in (1..100000000) %}{% endfor %}'), { constructor: LimitError, limit: 'output-size', message: /builds too much text/ })
+  await t.rejects(render('{% for i in (1..10000000) %}{% for j in (1..10) %}{% endfor %}{% endfor %}', ['render-time=200ms']), { constructor: LimitError, limit: 'render-time' })
+  t.equal(await render("{% for i in (1..3) %}{% include 'wide' %}{% endfor %}"), 'y'.repeat(300))
 })
