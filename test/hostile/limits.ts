@@ -5,9 +5,12 @@
  * changed. Real sets stay far from every limit: ten copies of the calico corpus render and validate.
  */
 import t, { type Test } from 'tap'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { corpusMissing } from '../helpers/corpus.js'
 import { hostileSandbox, runHostile, snapshotTree, type HostileRun } from '../helpers/hostile.js'
+import { corpusDir } from '../helpers/paths.js'
+import { testSchemaDir } from '../helpers/schemas.js'
 
 const config = (path = './net') => `network:\n  provider: custom\n  custom:\n    manifest_path: ${path}\n    options:\n      list: [${Array.from({ length: 100 }, (_, i) => i).join(', ')}]\n`
 const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n${data}`
@@ -186,4 +189,21 @@ t.test('a mapping with 80,000 keys is read in seconds; a duplicate among them is
   const dup = await runHostile(['render', '-o', 'out'], { cwd: work, heapMiB: 512 })
   t.equal(dup.exitCode, 2)
   t.match(dup.stderr, /^net\/01\.yml:80006:3: error: invalid YAML: Map keys must be unique/)
+})
+
+t.test('real sets stay far from every limit: ten copies of calico render and validate', { skip: corpusMissing() }, async (t) => {
+  const { work } = await hostileSandbox(t.testdir({}))
+  const calico = await readFile(join(corpusDir, 'calico', 'calico.yaml'), 'utf8')
+  const files: Record<string, string> = { 'cluster.yml': config() }
+  for (let copy = 1; copy <= 10; copy++) files[`net/${String(copy).padStart(2, '0')}-calico.yaml`] = calico.replace(/^ {2}name: (.*)$/gm, `  name: $1-copy${copy}`)
+  await layOut(work, files)
+  const render = await runHostile(['render', '-o', 'out'], { cwd: work, heapMiB: 1024, timeoutMs: 120_000 })
+  t.equal(render.exitCode, 0, render.stderr)
+  t.match(render.stderr, /rendered 380 objects from 10 files/)
+  const schemas = await testSchemaDir()
+  const validate = await runHostile(['validate', 'out', '--schema-location', schemas], { cwd: work, heapMiB: 1024, timeoutMs: 120_000 })
+  t.equal(validate.exitCode, 0, validate.stdout.slice(-2000) + validate.stderr)
+  t.match(validate.stdout, /380 resources: 380 valid/)
+  const rendered = await runHostile(['validate', '-c', 'cluster.yml', '--schema-location', schemas], { cwd: work, heapMiB: 1024, timeoutMs: 120_000 })
+  t.equal(rendered.exitCode, 0, rendered.stdout.slice(-2000) + rendered.stderr)
 })
