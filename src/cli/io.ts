@@ -5,6 +5,8 @@ export interface CliIO {
   stdin?: AsyncIterable<string | Buffer>
   cwd: string
   env: Record<string, string | undefined>
+  /** Aborted on SIGINT/SIGTERM (reason: the signal's name); commands pass it to the tools they run. */
+  signal?: AbortSignal
 }
 
 /** Options every command accepts. */

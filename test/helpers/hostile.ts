@@ -37,15 +37,15 @@ export const DEFAULT_TIMEOUT_MS = 20_000
 export async function runHostile(args: string[], options: HostileOptions): Promise<HostileRun> {
   const started = performance.now()
   const heap = options.heapMiB ?? DEFAULT_HEAP_MIB
+  // `env -u NODE_OPTIONS`: tap injects its loader hooks into child processes; they must not reach the CLI.
   const result = await execa(
-    '/usr/bin/time',
-    ['-f', 'PEAK_RSS_KB=%M', 'node', `--max-old-space-size=${heap}`, join(binDir, 'kubectl-pharos_net'), ...args],
+    'env',
+    ['-u', 'NODE_OPTIONS', '/usr/bin/time', '-f', 'PEAK_RSS_KB=%M', 'node', `--max-old-space-size=${heap}`, join(binDir, 'kubectl-pharos_net'), ...args],
     {
       cwd: options.cwd,
       env: {
         PATH: `${toolsBinDir}:${process.env.PATH}`,
         HOME: join(options.cwd, '..', 'home'),
-        NODE_OPTIONS: '',
         ...options.env,
       },
       extendEnv: false,
