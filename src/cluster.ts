@@ -3,9 +3,10 @@
  * plugins apply as they are.
  */
 import { EnvironmentError } from './errors.js'
-import { runTool, toolFailure, type ToolResult } from './exec.js'
+import { runTool, timeBound, toolFailure, type ToolLimits, type ToolResult } from './exec.js'
 
-export interface KubectlTarget {
+/** Where and how kubectl runs; its ToolLimits bound every call (tool-timeout, apply's --timeout, signals). */
+export interface KubectlTarget extends ToolLimits {
   /** Path or name of the kubectl binary. */
   kubectl: string
   kubeconfig?: string
@@ -23,12 +24,21 @@ function targetArgs(target: KubectlTarget): string[] {
   ]
 }
 
-/** Runs kubectl against the target; non-zero exits are returned for the caller to classify. */
+/**
+ * Runs kubectl against the target; non-zero exits are returned for the caller to classify. Requests to
+ * the server carry --request-timeout, so kubectl itself gives up on a server that accepts and never
+ * answers, with its own message; `rollout status` is a watch that its --timeout bounds, `config` is local.
+ */
 export function runKubectl(target: KubectlTarget, args: string[], input?: string): Promise<ToolResult> {
-  return runTool(target.kubectl, [...targetArgs(target), ...args], {
+  const seconds = Math.max(1, Math.ceil(timeBound(target).ms / 1000))
+  const requestTimeout = args[0] === 'rollout' || args[0] === 'config' ? [] : [`--request-timeout=${seconds}s`]
+  return runTool(target.kubectl, [...targetArgs(target), ...requestTimeout, ...args], {
     input,
     env: target.env,
     installHint: KUBECTL_INSTALL_HINT,
+    toolTimeout: target.toolTimeout,
+    deadline: target.deadline,
+    signal: target.signal,
   })
 }
 
@@ -42,6 +52,12 @@ export function kubectlFailure(target: KubectlTarget, result: ToolResult): Envir
       /(https?:\/\/[^\s"]+)/.exec(stderr)?.[1]?.replace(/\/(api|apis|openapi|version)\b.*$/, '')
     return new EnvironmentError(`cannot reach the cluster${server ? ` at ${server}` : ''}`, {
       hint: 'check --kubeconfig/--context (or KUBECONFIG) and that the API server is up',
+    })
+  }
+  if (/Please enter (Username|Password)/.test(result.stdout + stderr)) {
+    return new EnvironmentError('kubectl asked for a username: the kubeconfig user has no credentials', {
+      hint: 'give the user of --kubeconfig/--context (or KUBECONFIG) a token, a client certificate or an exec plugin; ' +
+        'nothing here answers prompts',
     })
   }
   const forbidden = /is forbidden: User "([^"]*)" cannot ([a-z]+) resource "([^"]+)"(?: in API group "([^"]*)")?/.exec(stderr)
@@ -220,13 +236,18 @@ export interface RolloutResult {
   message: string
 }
 
+const ROLLOUT_GRACE_MS = 10_000
+
 /** Waits for each DaemonSet and Deployment in turn, all within one deadline. */
 export async function waitForRollouts(target: KubectlTarget, refs: ObjectRef[], timeoutSeconds: number): Promise<RolloutResult[]> {
   const deadline = Date.now() + timeoutSeconds * 1000
+  // kubectl's own --timeout ends the wait with a message that names the rollout; the run's deadline,
+  // a little later, only stops a kubectl that hangs.
+  const watcher = { ...target, deadline: target.deadline && { ...target.deadline, at: target.deadline.at + ROLLOUT_GRACE_MS } }
   const results: RolloutResult[] = []
   for (const ref of refs.filter((r) => r.kind === 'DaemonSet' || r.kind === 'Deployment')) {
     const left = Math.max(1, Math.round((deadline - Date.now()) / 1000))
-    const result = await runKubectl(target, [
+    const result = await runKubectl(watcher, [
       'rollout', 'status', `${ref.kind.toLowerCase()}/${ref.name}`, ...(ref.namespace ? ['-n', ref.namespace] : []),
       `--timeout=${left}s`,
     ])

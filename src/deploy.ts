@@ -33,13 +33,15 @@ export interface DeployOptions {
   kubeconform: string
   /** Where schemas generated from a cluster are kept, one folder per server version. */
   cacheDir: string
+  /** Schema files of schemaLocations may refer outside themselves (see validateManifests). */
+  allowExternalRefs?: boolean
 }
 
 export interface ApplyOptions extends DeployOptions {
   dryRun: DryRun
   prune: boolean
   allowEmpty: boolean
-  /** Seconds to wait for rollouts; undefined: do not wait. */
+  /** Seconds to wait for rollouts, within the target's deadline; undefined: do not wait. */
   waitSeconds?: number
 }
 
@@ -74,7 +76,9 @@ export async function applyManifests(options: ApplyOptions): Promise<ApplyResult
     result.pruned = scan.candidates
   }
   if (options.waitSeconds !== undefined && options.dryRun === 'none') {
-    result.rollouts = await waitForRollouts(options.target, documents.map(refOf), options.waitSeconds)
+    const deadline = options.target.deadline
+    const left = deadline ? Math.max(1, Math.floor((deadline.at - Date.now()) / 1000)) : options.waitSeconds
+    result.rollouts = await waitForRollouts(options.target, documents.map(refOf), Math.min(options.waitSeconds, left))
   }
   return result
 }
@@ -113,6 +117,10 @@ async function validateAgainstCluster(options: DeployOptions) {
     kubernetesVersion,
     schemaLocations,
     kubeconform: options.kubeconform,
+    allowExternalRefs: options.allowExternalRefs,
+    toolTimeout: options.target.toolTimeout,
+    deadline: options.target.deadline,
+    signal: options.target.signal,
   })
   return { serverVersion: version.server, warnings, validation }
 }

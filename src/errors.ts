@@ -142,3 +142,18 @@ function linesOf(source: string, from: number, to: number): string[] {
   }
   return out
 }
+
+/**
+ * SIGINT or SIGTERM stopped the run: the running tool was stopped and work folders removed. Not a
+ * PharosError: its exit code is the shell's for a death by that signal (128 + 2, 128 + 15), which the
+ * process exits with after saying "interrupted".
+ */
+export class InterruptedError extends Error {
+  readonly exitCode: 130 | 143
+
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super('interrupted')
+    this.name = 'InterruptedError'
+    this.exitCode = signal === 'SIGTERM' ? 143 : 130
+  }
+}

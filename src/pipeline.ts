@@ -96,9 +96,3 @@ function removedApiWarning(finding: RemovedApiFinding): Diagnostic {
 export async function readRenderedManifests(path: string, limits?: Limits): Promise<ManifestDocument[]> {
   return checkDocumentsOf(await discoverRenderedManifests(path, limits), limits)
 }
-
-/** The CustomResourceDefinitions in a folder or file of plain manifests. */
-export async function readCrds(path: string, limits?: Limits): Promise<ManifestDocument['object'][]> {
-  const documents = await readRenderedManifests(path, limits)
-  return documents.map((d) => d.object).filter((o) => o.kind === 'CustomResourceDefinition')
-}

@@ -7,7 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { SchemaSet } from './schemas/layout.js'
 
-export { schemasFromCrds } from './schemas/crds.js'
+export { schemasFromCrds, type CrdSchemaOptions } from './schemas/crds.js'
+export { checkSchemaLocations, isRemoteLocation } from './schemas/locations.js'
 export { normalizeKubernetesVersion, type SchemaOptions, type SchemaSet } from './schemas/layout.js'
 export { readOpenApiFile, schemasFromOpenApi } from './schemas/openapi.js'
 

@@ -13,9 +13,10 @@ import type { ManifestSource } from './discover.js'
 import { identifyDocuments, sliceDocuments } from './document-scan.js'
 import { checkDocumentsOf, describeObject, documentKey, type ManifestDocument, type ObjectDocument } from './documents.js'
 import { EnvironmentError } from './errors.js'
-import { runTool, toolFailure } from './exec.js'
+import { runTool, toolFailure, type ToolLimits } from './exec.js'
+import type { Limits } from './limits.js'
 import { findRemovedApis, type RemovedApiFinding } from './removed-apis.js'
-import { normalizeKubernetesVersion, schemasFromCrds, writeSchemaSet } from './schemas.js'
+import { checkSchemaLocations, normalizeKubernetesVersion, schemasFromCrds, writeSchemaSet, type CrdSchemaOptions } from './schemas.js'
 
 export type ResourceStatus = 'valid' | 'invalid' | 'error' | 'skipped' | 'removed-api'
 
@@ -58,7 +59,7 @@ export interface ValidationReport {
   summary: ValidationSummary
 }
 
-export interface ValidateOptions {
+export interface ValidateOptions extends ToolLimits {
   documents: ManifestDocument[]
   /** Removed-API findings, reported instead of sending those documents to kubeconform. */
   removedApis: RemovedApiFinding[]
@@ -66,6 +67,8 @@ export interface ValidateOptions {
   kubernetesVersion: string
   /** Empty means kubeconform's default location. */
   schemaLocations: string[]
+  /** Local schema files may refer to other files and URLs (refused by default: kubeconform would load them). */
+  allowExternalRefs?: boolean
   /** Path or name of the kubeconform binary. */
   kubeconform: string
   /** Where to put temporary files (default: the OS temp folder). */
@@ -137,15 +140,17 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
 
   if (toCheck.length > 0) {
     const documents = toCheck.map((c) => c.doc)
+    await checkSchemaLocations(options.schemaLocations, documents.map((d) => d.object), options)
     const checked = await withWorkFolder(options, async (work) => {
       // JSON: already at hand as `object`, and quicker than YAML to write and for kubeconform to read.
       const files = documents.map((doc, i) => ({ name: workFileName(i, 'json'), text: JSON.stringify(doc.object) }))
       const locations = schemaLocationsOf(options)
       // The set's own CRDs validate its custom resources without extra flags.
-      const crds = documents.filter((d) => d.object.kind === 'CustomResourceDefinition').map((d) => d.object)
+      const crds = documents.filter((d) => d.object.kind === 'CustomResourceDefinition')
       if (crds.length > 0) {
         const crdDir = join(work, 'crd-schemas')
-        await writeSchemaSet(schemasFromCrds(crds, { kubernetesVersion: options.kubernetesVersion }), crdDir)
+        const set = schemasFromCrds(crds.map((d) => d.object), { kubernetesVersion: options.kubernetesVersion, locate: crdLocator(crds) })
+        await writeSchemaSet(set, crdDir)
         locations.push(crdDir)
       }
       const running = startKubeconform(work, files, locations, options).results
@@ -171,7 +176,11 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
   return report(options.kubernetesVersion, results)
 }
 
-export type ValidateFilesOptions = Omit<ValidateOptions, 'documents' | 'removedApis'> & { sources: ManifestSource[] }
+export type ValidateFilesOptions = Omit<ValidateOptions, 'documents' | 'removedApis'> & {
+  sources: ManifestSource[]
+  /** yaml-nodes and alias-size for the documents that are parsed. */
+  limits?: Limits
+}
 
 /**
  * Plain manifest files (a rendered folder, a file, stdin). kubeconform starts on the files' own text, as
@@ -181,24 +190,28 @@ export type ValidateFilesOptions = Omit<ValidateOptions, 'documents' | 'removedA
  * is in the set, a document kubeconform cannot read), the documents are parsed and validateManifests runs.
  */
 export async function validateManifestFiles(options: ValidateFilesOptions): Promise<ValidationReport> {
-  const quick = await withWorkFolder(options, async (work) => {
+  // The kinds decide which schema files kubeconform reads, and those are checked before it runs.
+  const slices = sliceDocuments(options.sources)
+  const documents = slices && identifyDocuments(slices)
+  const quick = documents && await withWorkFolder(options, async (work) => {
+    await checkSchemaLocations(options.schemaLocations, documents.map((d) => d.object), options)
     const files = options.sources.map((source, i) => ({ name: workFileName(i, 'yaml'), text: source.text }))
-    // A failing kubeconform is left to the parsed route, which reports bad input first, as it always has.
-    const running = startKubeconform(work, files, schemaLocationsOf(options), options).results.catch(() => undefined)
-    const slices = sliceDocuments(options.sources)
-    const documents = slices && identifyDocuments(slices)
-    const progress = { objects: documents?.length ?? 0, files: options.sources.length }
-    if (documents) options.onProgress?.({ ...progress, done: false })
-    const found = await running
-    if (documents) options.onProgress?.({ ...progress, done: true })
-    if (!documents || !found) return undefined
+    const progress = { objects: documents.length, files: options.sources.length }
+    options.onProgress?.({ ...progress, done: false })
+    const found = await startKubeconform(work, files, schemaLocationsOf(options), options).results
+      .catch((error: unknown) => {
+        // Bad input is reported first, as the parsed route would; then what stopped kubeconform.
+        checkDocumentsOf(options.sources, options.limits)
+        throw error
+      })
+      .finally(() => options.onProgress?.({ ...progress, done: true }))
     const fileOf = new Map(options.sources.map((source, i) => [source, files[i]?.name ?? '']))
     const matched = matchResults(documents, found, (doc) => fileOf.get(doc.source) ?? '')
     return matched && resultsFromRawDocuments(documents, matched, options)
   })
   if (quick) return report(options.kubernetesVersion, quick)
-  const documents = checkDocumentsOf(options.sources)
-  return validateManifests({ ...options, documents, removedApis: findRemovedApis(documents, options.kubernetesVersion) })
+  const parsed = checkDocumentsOf(options.sources, options.limits)
+  return validateManifests({ ...options, documents: parsed, removedApis: findRemovedApis(parsed, options.kubernetesVersion) })
 }
 
 /**
@@ -242,7 +255,7 @@ function resultsFromRawDocuments(
   // The scan read apiVersion, kind and metadata only: whatever needs more reads the fully parsed document.
   const parsed = new Map<ManifestSource, ManifestDocument[]>()
   const fullDocument = (doc: ObjectDocument) => {
-    if (!parsed.has(doc.source)) parsed.set(doc.source, checkDocumentsOf([doc.source]))
+    if (!parsed.has(doc.source)) parsed.set(doc.source, checkDocumentsOf([doc.source], options.limits))
     return parsed.get(doc.source)?.find((d) => d.documentIndex === doc.documentIndex && d.line === doc.line)
   }
   const hasCrds = documents.some((d) => d.object.kind === 'CustomResourceDefinition')
@@ -293,7 +306,7 @@ function startKubeconform(
   work: string,
   files: Array<{ name: string; text: string }>,
   locations: string[],
-  options: Pick<ValidateOptions, 'kubeconform' | 'kubernetesVersion'>,
+  options: Pick<ValidateOptions, 'kubeconform' | 'kubernetesVersion' | 'toolTimeout' | 'deadline' | 'signal'>,
 ): { results: Promise<KubeconformResource[]> } {
   const resourcesDir = join(work, 'resources')
   // Synchronous: small files are written faster than promises for them can be settled.
@@ -305,17 +318,46 @@ function startKubeconform(
     ...locations.flatMap((l) => ['-schema-location', l]),
     resourcesDir,
   ]
-  const results = runTool(options.kubeconform, args, { installHint: KUBECONFORM_INSTALL_HINT }).then((run) => {
-    let parsed: { resources?: KubeconformResource[] }
+  const results = runTool(options.kubeconform, args, {
+    installHint: KUBECONFORM_INSTALL_HINT,
+    toolTimeout: options.toolTimeout,
+    deadline: options.deadline,
+    signal: options.signal,
+  }).then((run) => {
+    let parsed: { resources?: unknown }
     try {
-      parsed = JSON.parse(run.stdout) as { resources?: KubeconformResource[] }
+      parsed = JSON.parse(run.stdout) as { resources?: unknown }
     } catch {
       throw toolFailure(options.kubeconform, run, 'kubeconform did not print its JSON report; run it by hand to see why')
     }
     if (run.exitCode > 1) throw toolFailure(options.kubeconform, run)
-    return parsed.resources ?? []
+    if (!isKubeconformReport(parsed)) {
+      throw toolFailure(options.kubeconform, run, 'kubeconform printed JSON that is not its report; check `kubeconform -v` (v0.7.0 is supported)')
+    }
+    const resources = parsed.resources ?? []
+    const unreachable = resources.map((r) => unreachableLocation(r.msg)).find(Boolean)
+    if (unreachable) throw unreachable
+    return resources
   })
   return { results }
+}
+
+function isKubeconformReport(value: unknown): value is { resources?: KubeconformResource[] } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const resources = (value as { resources?: unknown }).resources
+  return resources === undefined || (Array.isArray(resources) && resources.every((r) =>
+    typeof r === 'object' && r !== null && typeof r.filename === 'string' && typeof r.status === 'string' && typeof (r.msg ?? '') === 'string'))
+}
+
+/** A schema location kubeconform could not reach is the machine's problem, not the resource's (exit 3). */
+function unreachableLocation(message: string | undefined): EnvironmentError | undefined {
+  const match = /failed downloading schema at (\S+): .*?(connection refused|no such host|i\/o timeout|timeout|network is unreachable|connection reset|TLS handshake|certificate)/i
+    .exec(message ?? '')
+  if (!match) return undefined
+  const url = (match[1] ?? '').replace(/^(\w+:\/\/[^/]+).*$/, '$1')
+  return new EnvironmentError(`cannot reach the schema location ${url}: ${match[2]}`, {
+    hint: 'check the URL and the network; offline, generate schemas with `kubectl pharos-net schemas` and pass --schema-location DIR',
+  })
 }
 
 /** The name of the `index`th file handed to kubeconform: its results name files, not documents. */
@@ -362,6 +404,14 @@ function mapResult(
       const segments = e.path.split('/').filter(Boolean).map(unescapePointer)
       return { path: segments.join('.'), message: e.msg, line: lineOf(doc, segments) }
     }),
+  }
+}
+
+/** Where a field of one of `documents`' CRDs is, for schemasFromCrds' errors. */
+export function crdLocator(documents: ManifestDocument[]): CrdSchemaOptions['locate'] {
+  return (crd, path) => {
+    const doc = documents.find((d) => d.object === crd)
+    return doc && { file: doc.source.path, line: lineOf(doc, path.map(String)) }
   }
 }
 

@@ -7,6 +7,7 @@ import { corpusMissing } from './helpers/corpus.js'
 import { parse, parseAllDocuments } from 'yaml'
 import { ConfigError, ManifestError, UsageError } from '../src/errors.js'
 import {
+  checkSchemaLocations,
   mergeSchemaSets,
   normalizeKubernetesVersion,
   readOpenApiFile,
@@ -15,6 +16,8 @@ import {
   writeSchemaSet,
   type SchemaSet,
 } from '../src/schemas.js'
+import { kubeconformSchemaFile } from '../src/schemas/locations.js'
+import { schemaPath } from '../src/schemas/layout.js'
 import { corpusDir, fixturesDir, toolsBinDir } from './helpers/paths.js'
 
 const kubeconformBin = join(toolsBinDir, 'kubeconform')
@@ -537,4 +540,119 @@ t.test('with the real swagger.json, every corpus manifest validates under -stric
   const loose = await kubeconform(bad, [join(dir, 'k8s')], false)
   t.same(loose.summary, { valid: 1, invalid: 2, errors: 0, skipped: 0 }, 'without -strict the unknown metadata field passes')
   t.same(statuses(loose)?.map(([name]) => name), ['agent', 'web'], 'the wrong type and the missing template still fail')
+})
+
+const widgetCrd = (schema: object) => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.example.com' },
+  spec: {
+    group: 'example.com',
+    names: { kind: 'Widget' },
+    versions: [{ name: 'v1', served: true, schema: { openAPIV3Schema: schema } }],
+  },
+})
+
+t.test('a $ref anywhere in a CRD schema is refused, located: kubeconform would load it', async (t) => {
+  const places: Array<[string, object]> = [
+    ['/properties/spec/$ref', { type: 'object', properties: { spec: { $ref: 'http://127.0.0.1:9/x' } } }],
+    ['/$ref', { $ref: 'file:///etc/passwd' }],
+    ['/properties/list/items/$ref', { properties: { list: { type: 'array', items: { $ref: '#/definitions/x' } } } }],
+    ['/allOf/1/$ref', { allOf: [{ type: 'object' }, { $ref: 'other.json' }] }],
+    ['/additionalProperties/$ref', { type: 'object', additionalProperties: { $ref: 'http://x/' } }],
+    ['/patternProperties/^a/$ref', { patternProperties: { '^a': { $ref: 'http://x/' } } }],
+    ['/not/$ref', { not: { $ref: 'http://x/' } }],
+  ]
+  for (const [pointer, schema] of places) {
+    const crd = widgetCrd(schema)
+    const asked: Array<Array<string | number>> = []
+    const locate = (at: object, path: Array<string | number>) => {
+      t.equal(at, crd, 'asked about the CRD itself')
+      asked.push(path)
+      return { file: 'crds.yml', line: 7 }
+    }
+    t.throws(() => schemasFromCrds([crd], { kubernetesVersion: '1.32.13', locate }), {
+      constructor: ManifestError,
+      message: `CustomResourceDefinition widgets.example.com: $ref is not supported in a CRD schema (/spec/versions/0/schema/openAPIV3Schema${pointer}:`,
+      file: 'crds.yml',
+      line: 7,
+      hint: /\$ref is not supported/,
+    }, pointer)
+    t.same(asked.map((p) => p.slice(0, 5)), [['spec', 'versions', 0, 'schema', 'openAPIV3Schema']])
+  }
+  const legacy = { ...legacyCrd, spec: { ...legacyCrd.spec, validation: { openAPIV3Schema: { properties: { a: { $ref: 'http://x/' } } } } } }
+  t.throws(() => schemasFromCrds([legacy], { kubernetesVersion: '1.32.13' }), { message: '(/spec/validation/openAPIV3Schema/properties/a/$ref:' })
+})
+
+t.test('a CRD field named $ref or id is a field; $schema, id and $id keywords are dropped, data is kept', async (t) => {
+  const crd = widgetCrd({
+    $schema: 'http://127.0.0.1:9/meta',
+    id: 'http://127.0.0.1:9/base',
+    type: 'object',
+    properties: {
+      $ref: { type: 'string' },
+      id: { type: 'string', $id: 'http://127.0.0.1:9/id', default: 'x' },
+      spec: { type: 'object', default: { $ref: 'http://127.0.0.1:9/data' }, items: { $schema: 'http://127.0.0.1:9/deep' } },
+    },
+  })
+  const set = schemasFromCrds([crd], { kubernetesVersion: '1.32.13' })
+  const schema = set.files.get(`${STRICT}/widget-example-v1.json`) as any
+  const text = JSON.stringify(schema)
+  t.notMatch(text, /"\$schema"|"\$id"|"id":"http/, 'no identifier keyword is left')
+  t.same(schema.properties.$ref, { type: ['string', 'null'] }, 'a field named $ref')
+  t.same(schema.properties.id.default, 'x', 'a field named id')
+  t.same(schema.properties.spec.default, { $ref: 'http://127.0.0.1:9/data' }, 'a default is data, not a schema')
+})
+
+t.test('an OpenAPI document: a $ref inlining cannot resolve is refused, identifiers are dropped', async (t) => {
+  const doc = (definition: object) => ({
+    definitions: { 'io.example.v1.Thing': { ...definition, 'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'Thing' }] } },
+  })
+  t.throws(() => schemasFromOpenApi(doc({ properties: { a: { patternProperties: { x: { $ref: 'http://x/' } } } } }), { kubernetesVersion: '1.32.13' }), {
+    constructor: ConfigError,
+    message: /io\.example\.v1\.Thing has a \$ref that cannot be inlined \(\/properties\/a\/patternProperties\/x\/\$ref: "http:\/\/x\/"\)/,
+  })
+  const set = schemasFromOpenApi(doc({ $schema: 'http://x/', id: 'http://x/', properties: { a: { type: 'string', $id: 'http://x/' } } }), { kubernetesVersion: '1.32.13' })
+  t.notMatch(JSON.stringify([...set.files.values()]), /\$schema|\$id|"id"/)
+  const unknown = schemasFromOpenApi(doc({ properties: { a: { $ref: 'http://x/' } } }), { kubernetesVersion: '1.32.13' })
+  t.same((unknown.files.get(`${STRICT}/thing-v1.json`) as any).properties.a, {}, 'an unknown definition inlines as anything, as before')
+})
+
+t.test('schema locations: missing is usage, and the files kubeconform would read must not refer outside', async (t) => {
+  const dir = t.testdir({
+    [STRICT]: {
+      'configmap-v1.json': JSON.stringify({ type: 'object', properties: { data: { $ref: 'file:///etc/passwd' } } }),
+      'secret-v1.json': JSON.stringify({ definitions: { a: { type: 'string' } }, properties: { $ref: { $ref: '#/definitions/a' } } }),
+      'daemonset-apps-v1.json': JSON.stringify({ $schema: 'http://127.0.0.1:9/meta' }),
+      'service-v1.json': JSON.stringify({ $schema: 'http://json-schema.org/schema#', type: 'object' }),
+      'pod-v1.json': JSON.stringify({ properties: { spec: { id: 'http://127.0.0.1:9/', $ref: '#/x' } } }),
+      'job-batch-v1.json': '{"$ref": "http://x/", not json',
+    },
+    'flat': { 'configmap.json': JSON.stringify({ $ref: 'http://127.0.0.1:9/x' }) },
+  })
+  const check = (kinds: Array<[string, string]>, locations = [dir], allowExternalRefs = false) =>
+    checkSchemaLocations(locations, kinds.map(([apiVersion, kind]) => ({ apiVersion, kind })), { kubernetesVersion: '1.32.13', allowExternalRefs })
+
+  await t.rejects(check([['v1', 'ConfigMap']]), {
+    constructor: UsageError,
+    message: `schema file ${dir}/${STRICT}/configmap-v1.json refers outside itself: $ref "file:///etc/passwd" at /properties/data/$ref; kubeconform would load it`,
+    file: `${dir}/${STRICT}/configmap-v1.json`,
+    hint: /--allow-external-refs/,
+  })
+  await t.rejects(check([['apps/v1', 'DaemonSet']]), { message: '$schema "http://127.0.0.1:9/meta" at /$schema' })
+  await t.rejects(check([['v1', 'Pod']]), { message: 'id "http://127.0.0.1:9/" at /properties/spec/id' }, 'an id re-bases the local $ref under it')
+  await t.rejects(check([['v1', 'ConfigMap']], [`${dir}/flat/{{ .ResourceKind }}.json`]), { message: `${dir}/flat/configmap.json refers outside itself` })
+  await t.resolves(check([['v1', 'Secret'], ['v1', 'Service'], ['batch/v1', 'Job'], ['v1', 'Namespace']]), 'local $refs, a known meta-schema, a file that is not JSON, no file')
+  await t.resolves(check([['v1', 'ConfigMap'], ['apps/v1', 'DaemonSet']], [dir], true), 'allowed')
+  await t.resolves(check([['v1', 'ConfigMap']], ['http://127.0.0.1:9/', 'default']), 'remote locations are not read')
+  await t.rejects(check([], [join(dir, 'missing')]), { constructor: UsageError, message: `schema location ${dir}/missing does not exist` })
+  await t.rejects(check([], [join(dir, 'missing', '{{ .ResourceKind }}.json')]), { message: 'does not exist' })
+})
+
+t.test("kubeconformSchemaFile is kubeconform's path, and the layout we write", async (t) => {
+  const folder = '/s/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json'
+  for (const [apiVersion, kind, group, version] of [['v1', 'ConfigMap', '', 'v1'], ['apps/v1', 'DaemonSet', 'apps', 'v1'], ['crd.projectcalico.org/v1', 'IPPool', 'crd.projectcalico.org', 'v1']] as const) {
+    t.equal(kubeconformSchemaFile(folder, { apiVersion, kind }, '1.32.13'), `/s/${schemaPath(V, 'standalone-strict', { group, version, kind })}`)
+  }
+  t.equal(kubeconformSchemaFile('/s/{{.Group}}/{{ .ResourceAPIVersion }}/{{ .ResourceKind }}.json', { apiVersion: 'apps/v1', kind: 'DaemonSet' }, 'master'), '/s/apps/v1/daemonset.json')
 })

@@ -7,6 +7,8 @@ export interface CliIO {
   /** The terminal's width when stdout is one; help is not wrapped otherwise. */
   columns?: number
   env: Record<string, string | undefined>
+  /** Aborted on SIGINT/SIGTERM (reason: the signal's name); commands pass it to the tools they run. */
+  signal?: AbortSignal
 }
 
 /** Options every command accepts. */

@@ -3,7 +3,7 @@
  * codes and text. Everything it prints goes through `io`.
  */
 import yargs from 'yargs'
-import { PharosError, InputErrors, type ExitCode } from '../errors.js'
+import { PharosError, InputErrors, InterruptedError, type ExitCode } from '../errors.js'
 import { renderCommand } from './commands/render.js'
 import { initCommand } from './commands/init.js'
 import { validateCommand } from './commands/validate.js'
@@ -22,7 +22,7 @@ export type CommandResult = () => Promise<ExitCode>
 
 export const PROGRAM = 'kubectl pharos-net'
 
-export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
+export async function main(argv: string[], io: CliIO): Promise<ExitCode | InterruptedError['exitCode']> {
   let work: CommandResult | undefined
   const done = (result: CommandResult) => {
     work = result
@@ -76,6 +76,10 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
   try {
     return await work()
   } catch (error) {
+    if (error instanceof InterruptedError) {
+      io.stderr.write('interrupted\n')
+      return error.exitCode
+    }
     return reportError(error, io, debug)
   }
 }

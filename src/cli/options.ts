@@ -82,6 +82,8 @@ export function kubectlTarget(args: ClusterArgs, io: CliIO): KubectlTarget {
     kubeconfig: args.kubeconfig ? resolve(io.cwd, args.kubeconfig) : undefined,
     context: args.context ?? (io.env.HELM_KUBECONTEXT || undefined),
     env: io.env,
+    toolTimeout: limitsOf(args, io)['tool-timeout'],
+    signal: io.signal,
   }
 }
 

@@ -2,7 +2,7 @@
  * CustomResourceDefinitions → a standalone schema file per served version, so the custom resources of a
  * set validate like built-in ones.
  */
-import { ManifestError } from '../errors.js'
+import { ManifestError, type ErrorDetails } from '../errors.js'
 import { convertChildren, INT_OR_STRING, isSchema, nullable, PRESERVE_UNKNOWN, type Schema } from './convert.js'
 import {
   FLAVOURS,
@@ -13,6 +13,12 @@ import {
   type SchemaOptions,
   type SchemaSet,
 } from './layout.js'
+import { findKeywords, pointer, withoutIdentifiers, type SchemaPath } from './references.js'
+
+export interface CrdSchemaOptions extends SchemaOptions {
+  /** Where a CRD's field at `path` is in its file, for errors; CRDs read from files have a place. */
+  locate?: (crd: object, path: SchemaPath) => ErrorDetails | undefined
+}
 
 interface Crd {
   apiVersion?: unknown
@@ -32,9 +38,10 @@ interface CrdSpec {
 /**
  * A schema file per served version of each CRD (apiextensions v1, and v1beta1's `spec.validation` and
  * `spec.version`), in both flavours. A version without a schema accepts any content. A CRD without a group
- * or kind is left to kubeconform, which reports it against the CRD schema.
+ * or kind is left to kubeconform, which reports it against the CRD schema. A `$ref` is refused, as the API
+ * server refuses it: kubeconform would load it, from a URL or a local file.
  */
-export function schemasFromCrds(crds: object[], options: SchemaOptions): SchemaSet {
+export function schemasFromCrds(crds: object[], options: CrdSchemaOptions): SchemaSet {
   const version = normalizeKubernetesVersion(options.kubernetesVersion)
   const files = new Map<string, object>()
   for (const crd of crds as Crd[]) {
@@ -46,6 +53,7 @@ export function schemasFromCrds(crds: object[], options: SchemaOptions): SchemaS
       spec.preserveUnknownFields === true ||
       (crd.apiVersion === 'apiextensions.k8s.io/v1beta1' && spec.preserveUnknownFields !== false)
     for (const served of servedVersions(spec)) {
+      if (served.schema) refuseReferences(crd, served.schema, served.at, options)
       const gvk = { group: spec.group, version: served.name, kind }
       const invalid = invalidName(gvk)
       if (invalid) {
@@ -56,21 +64,41 @@ export function schemasFromCrds(crds: object[], options: SchemaOptions): SchemaS
       const source = served.schema ?? { type: 'object', [PRESERVE_UNKNOWN]: true }
       for (const flavour of FLAVOURS) {
         const root = crdRoot(source, flavour === 'standalone-strict' && !keepsUnknown)
-        files.set(schemaPath(version, flavour, gvk), withTypeMeta(root, gvk))
+        files.set(schemaPath(version, flavour, gvk), withoutIdentifiers(withTypeMeta(root, gvk)))
       }
     }
   }
   return { files }
 }
 
-function servedVersions(spec: CrdSpec): Array<{ name: string; schema?: Schema }> {
+function servedVersions(spec: CrdSpec): Array<{ name: string; schema?: Schema; at: SchemaPath }> {
   const shared = spec.validation?.openAPIV3Schema
+  const sharedAt = ['spec', 'validation', 'openAPIV3Schema']
   if (Array.isArray(spec.versions) && spec.versions.length > 0) {
     return spec.versions
-      .filter((v) => typeof v.name === 'string' && v.served !== false)
-      .map((v) => ({ name: v.name as string, schema: v.schema?.openAPIV3Schema ?? shared }))
+      .map((v, i) => ({ v, i }))
+      .filter(({ v }) => typeof v.name === 'string' && v.served !== false)
+      .map(({ v, i }) => {
+        const own = v.schema?.openAPIV3Schema
+        return { name: v.name as string, schema: own ?? shared, at: own ? ['spec', 'versions', i, 'schema', 'openAPIV3Schema'] : sharedAt }
+      })
   }
-  return typeof spec.version === 'string' ? [{ name: spec.version, schema: shared }] : []
+  return typeof spec.version === 'string' ? [{ name: spec.version, schema: shared, at: sharedAt }] : []
+}
+
+function refuseReferences(crd: Crd, schema: Schema, at: SchemaPath, options: CrdSchemaOptions): void {
+  const [ref] = findKeywords(schema, ['$ref'])
+  if (!ref) return
+  const path = [...at, ...ref.path, '$ref']
+  throw new ManifestError(
+    `CustomResourceDefinition ${String(crd.metadata?.name)}: $ref is not supported in a CRD schema ` +
+      `(${pointer(path)}: ${JSON.stringify(ref.value)})`,
+    {
+      ...options.locate?.(crd, path),
+      hint: 'the API server refuses it too ("$ref is not supported"), and kubeconform would load it from where it points; ' +
+        'write the referenced schema out in place',
+    },
+  )
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type SchemaOptions,
   type SchemaSet,
 } from './layout.js'
+import { findKeywords, pointer, withoutIdentifiers } from './references.js'
 
 const DEFINITION_PREFIX = '#/definitions/'
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity'
@@ -35,6 +36,8 @@ export function schemasFromOpenApi(openapi: object, options: SchemaOptions): Sch
   const files = new Map<string, object>()
   for (const flavour of FLAVOURS) {
     const inliner = new OpenApiInliner(definitions, flavour === 'standalone-strict')
+    const checked = new WeakSet<object>()
+    const memo = new WeakMap()
     for (const name of Object.keys(definitions).sort()) {
       const gvks = (definitions[name]?.['x-kubernetes-group-version-kind'] ?? []) as GroupVersionKind[]
       for (const gvk of gvks.filter((g) => g.version !== '__internal')) {
@@ -44,7 +47,15 @@ export function schemasFromOpenApi(openapi: object, options: SchemaOptions): Sch
             hint: 'the document does not come from a Kubernetes API server; ' + OPENAPI_HINT,
           })
         }
-        files.set(schemaPath(version, flavour, gvk), withTypeMeta(inliner.definition(name), gvk))
+        const schema = withTypeMeta(inliner.definition(name), gvk)
+        // Inlining resolves the `$ref`s of the places Kubernetes uses; one anywhere else would be loaded.
+        const [ref] = findKeywords(schema, ['$ref'], checked)
+        if (ref) {
+          throw new ConfigError(`the OpenAPI definition ${name} has a $ref that cannot be inlined (${pointer(ref.path, '$ref')}: ${JSON.stringify(ref.value)})`, {
+            hint: 'the document does not come from a Kubernetes API server; ' + OPENAPI_HINT,
+          })
+        }
+        files.set(schemaPath(version, flavour, gvk), withoutIdentifiers(schema, memo))
       }
     }
   }

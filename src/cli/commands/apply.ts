@@ -17,6 +17,7 @@ interface ApplyArgs extends DeployArgs {
   wait: boolean
   timeout: string
   'schema-location': string[]
+  'allow-external-refs': boolean
   kubeconform: string
 }
 
@@ -51,29 +52,44 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
     describe: 'Validate, then apply the rendered set server-side and prune what left it',
     builder: (yargs: Argv<GlobalArgs>) =>
       withClusterOptions(withRenderOptions(yargs))
-        .option('dry-run', { choices: ['none', 'client', 'server'] as const, default: 'none' as const })
+        .option('dry-run', {
+          choices: ['none', 'client', 'server'] as const,
+          default: 'none' as const,
+          describe: 'none applies; client or server only shows what would be applied',
+        })
         .option('prune', { type: 'boolean', default: true, describe: 'delete labelled objects that left the set (--no-prune to keep them)' })
         .option('allow-empty', { type: 'boolean', default: false, describe: 'prune even when the rendered set is empty' })
         .option('wait', { type: 'boolean', default: false, describe: 'wait for DaemonSet and Deployment rollouts' })
-        .option('timeout', { type: 'string', default: '5m', describe: 'how long --wait waits' })
+        .option('timeout', {
+          type: 'string',
+          default: '5m',
+          describe: 'how long the whole apply may take: every kubectl and kubeconform call, and --wait',
+        })
         .option('schema-location', { type: 'string', array: true, default: [] as string[], describe: 'validate with these schemas instead of the cluster\'s own' })
+        .option('allow-external-refs', {
+          type: 'boolean',
+          default: false,
+          describe: 'let schema files of a local --schema-location refer to other files or URLs (kubeconform loads them)',
+        })
         .option('kubeconform', { type: 'string', default: 'kubeconform', describe: 'the kubeconform binary' })
         .example('$0 apply -c cluster.yml --wait', ''),
     handler: (args) =>
       done(async () => {
-        const waitSeconds = args.wait ? parseDuration(args.timeout) : undefined
+        const timeout = parseDuration(args.timeout)
+        const deadline = { at: Date.now() + timeout * 1000, flag: '--timeout', value: args.timeout }
         const { applyManifests } = await import('../../deploy.js')
         const set = await renderForCluster(args, io)
         const result = await applyManifests({
-          target: kubectlTarget(args, io),
+          target: { ...kubectlTarget(args, io), deadline },
           documents: set.documents,
           schemaLocations: args['schema-location'].map((l) => resolve(io.cwd, l)),
           kubeconform: args.kubeconform,
+          allowExternalRefs: args['allow-external-refs'],
           cacheDir: cacheDir(io),
           dryRun: args['dry-run'],
           prune: args.prune,
           allowEmpty: args['allow-empty'],
-          waitSeconds,
+          waitSeconds: args.wait ? timeout : undefined,
         })
         warn(io, args, result.warnings)
         if (!result.applied) {

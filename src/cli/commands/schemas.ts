@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs'
 import { UsageError } from '../../errors.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
-import { kubectlTarget, withClusterOptions, type ClusterArgs } from '../options.js'
+import { kubectlTarget, limitsOf, withClusterOptions, type ClusterArgs } from '../options.js'
 
 interface SchemasArgs extends ClusterArgs {
   'from-openapi'?: string
@@ -34,8 +34,9 @@ export function schemasCommand(io: CliIO, done: (result: CommandResult) => void)
             hint: 'run `kubectl pharos-net schemas --help`',
           })
         }
-        const [{ clusterVersion, fetchClusterOpenApi }, { readCrds }, schemas] =
-          await Promise.all([import('../../cluster.js'), import('../../pipeline.js'), import('../../schemas.js')])
+        const [{ clusterVersion, fetchClusterOpenApi }, { readRenderedManifests }, schemas, { crdLocator }] = await Promise.all([
+          import('../../cluster.js'), import('../../pipeline.js'), import('../../schemas.js'), import('../../validate.js'),
+        ])
         const { mergeSchemaSets, normalizeKubernetesVersion, readOpenApiFile, schemasFromCrds, schemasFromOpenApi, writeSchemaSet } = schemas
         const openapi = args['from-openapi']
           ? await readOpenApiFile(resolve(io.cwd, args['from-openapi']))
@@ -48,10 +49,12 @@ export function schemasCommand(io: CliIO, done: (result: CommandResult) => void)
           : undefined
         const given = args['kubernetes-version'] ?? clusterServer
         const version = normalizeKubernetesVersion(given ?? openApiVersion(openapi) ?? 'master')
-        const crds = (await Promise.all(args.crds.map((p) => readCrds(resolve(io.cwd, p))))).flat()
+        const crds = (await Promise.all(args.crds.map((p) => readRenderedManifests(resolve(io.cwd, p), limitsOf(args, io)))))
+          .flat()
+          .filter((d) => d.object.kind === 'CustomResourceDefinition')
         const set = mergeSchemaSets(
           ...(openapi ? [schemasFromOpenApi(openapi, { kubernetesVersion: version })] : []),
-          schemasFromCrds(crds, { kubernetesVersion: version }),
+          schemasFromCrds(crds.map((d) => d.object), { kubernetesVersion: version, locate: crdLocator(crds) }),
         )
         const written = await writeSchemaSet(set, resolve(io.cwd, args.dir))
         if (!args.quiet) io.stderr.write(`wrote ${written} schemas for Kubernetes ${version} into ${args.dir}\n`)

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js'
 import type { ValidationProgress } from '../../validate.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
-import { renderOptionsFrom, withRenderOptions, type RenderArgs } from '../options.js'
+import { limitsOf, renderOptionsFrom, withRenderOptions, type RenderArgs } from '../options.js'
 import { formatValidationJson, formatValidationJunit, formatValidationText, reportRenderNotes } from '../report.js'
 
 export type OutputFormat = 'text' | 'json' | 'junit'
@@ -12,8 +12,11 @@ export type OutputFormat = 'text' | 'json' | 'junit'
 interface ValidateArgs extends RenderArgs {
   path?: string
   'schema-location': string[]
+  'allow-external-refs': boolean
   output: OutputFormat
   kubeconform: string
+  /** Words after `--`: yargs leaves them here, after the command's name. */
+  _: Array<string | number>
 }
 
 export function validateCommand(io: CliIO, done: (result: CommandResult) => void): CommandModule<GlobalArgs, ValidateArgs> {
@@ -29,7 +32,17 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
           default: [] as string[],
           describe: 'kubeconform schema location (a folder from `schemas`, or a URL template); repeatable',
         })
-        .option('output', { alias: 'o', choices: ['text', 'json', 'junit'] as const, default: 'text' as const })
+        .option('allow-external-refs', {
+          type: 'boolean',
+          default: false,
+          describe: 'let schema files of a local --schema-location refer to other files or URLs (kubeconform loads them)',
+        })
+        .option('output', {
+          alias: 'o',
+          choices: ['text', 'json', 'junit'] as const,
+          default: 'text' as const,
+          describe: 'report format: text for people, json or junit for CI',
+        })
         .option('kubeconform', { type: 'string', default: 'kubeconform', describe: 'the kubeconform binary' })
         .conflicts('path', 'config')
         .example('$0 validate -c cluster.yml --schema-location ./schemas', 'render, then validate offline')
@@ -39,15 +52,19 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
         const { hasFindings, resolveKubernetesVersion, validateManifestFiles, validateManifests } = await import('../../validate.js')
         const locations = args['schema-location'].map((l) => (/^[a-z]+:\/\//.test(l) || l === 'default' ? l : resolve(io.cwd, l)))
         const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
+        const limits = limitsOf(args, io)
         const target = {
           kubernetesVersion: version,
           schemaLocations: locations,
+          allowExternalRefs: args['allow-external-refs'],
           kubeconform: args.kubeconform,
           onProgress: io.stderr.isTTY && !args.quiet ? progressLine(io) : undefined,
+          toolTimeout: limits['tool-timeout'],
+          signal: io.signal,
         }
         const input = await readInput(args, io, version)
         const report = 'sources' in input
-          ? await validateManifestFiles({ ...target, sources: input.sources })
+          ? await validateManifestFiles({ ...target, sources: input.sources, limits })
           : await validateManifests({ ...target, ...input })
         const format = { text: formatValidationText, json: formatValidationJson, junit: formatValidationJunit }[args.output]
         io.stdout.write(format(report, io.cwd))
@@ -61,28 +78,53 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
  * cluster.yml or removed APIs are to be upgraded or dropped first.
  */
 async function readInput(args: ValidateArgs, io: CliIO, version: string) {
-  if (args.path === undefined) {
+  const path = pathOf(args)
+  if (path === undefined) {
     const { renderManifestSet } = await import('../../pipeline.js')
     const set = await renderManifestSet(renderOptionsFrom(args, io, version))
     // Removed APIs are findings here, not warnings: keep stderr for the rest.
     reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
     return set
   }
-  const { discoverRenderedManifests, manifestStreamSource } = await import('../../discover.js')
+  const [{ discoverRenderedManifests, manifestStreamSource }, { readInputStream }] =
+    await Promise.all([import('../../discover.js'), import('../../input-file.js')])
+  const limits = limitsOf(args, io)
   let sources
   // yargs-parser reads a lone `-` as a flag without a name and leaves an empty string.
-  if (args.path === '-' || args.path === '') {
+  if (path === '-' || path === '') {
     if (!io.stdin) throw new UsageError('no standard input to read', { hint: 'pipe manifests in, or pass a PATH' })
-    let text = ''
-    for await (const chunk of io.stdin) text += chunk.toString()
+    const text = await readInputStream(io.stdin, '<stdin>', limits)
+    if (!hasContent(text)) {
+      throw new UsageError('no manifests on standard input', {
+        hint: 'pipe manifests in (`kubectl pharos-net render | kubectl pharos-net validate -`), or pass a PATH or -c cluster.yml',
+      })
+    }
     sources = [manifestStreamSource(text, '<stdin>')]
   } else {
-    sources = await discoverRenderedManifests(resolve(io.cwd, args.path))
+    sources = await discoverRenderedManifests(resolve(io.cwd, path), limits)
   }
   if (!args['upgrade-apis'] && !args['drop-removed']) return { sources }
   const { checkDocumentsOf } = await import('../../documents.js')
   const { applyApiOptions } = await import('../../pipeline.js')
-  return applyApiOptions(checkDocumentsOf(sources), { ...optionsOf(args), kubernetesVersion: version })
+  return applyApiOptions(checkDocumentsOf(sources, limits), { ...optionsOf(args), kubernetesVersion: version })
+}
+
+/** PATH, also after `--` (`validate -- -`), where yargs leaves it among the plain words. */
+function pathOf(args: ValidateArgs): string | undefined {
+  const words = args._.slice(1).map(String)
+  if (words.length === 0) return args.path
+  if (words.length > 1 || args.path !== undefined) {
+    throw new UsageError(`validate takes one PATH, got ${[args.path, ...words].filter((w) => w !== undefined).join(' ')}`, {
+      hint: 'validate one folder, file or - at a time',
+    })
+  }
+  if (args.config !== undefined) throw new UsageError('PATH and --config cannot be used together', { hint: 'validate a PATH, or render -c cluster.yml' })
+  return words[0]
+}
+
+/** Anything but blank lines, comments and document markers. */
+function hasContent(text: string): boolean {
+  return text.split('\n').some((line) => !/^\s*(#.*)?$/.test(line) && !/^(---|\.\.\.)\s*(#.*)?$/.test(line))
 }
 
 /** A status line on a terminal while kubeconform runs, erased when it is done. */

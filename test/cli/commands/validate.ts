@@ -1,5 +1,7 @@
 import t from 'tap'
+import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { main } from '../../../src/cli/main.js'
 import { runCli } from '../../helpers/cli.js'
 import { toolsBinDir } from '../../helpers/paths.js'
 import { testSchemaDir } from '../../helpers/schemas.js'
@@ -23,4 +25,85 @@ t.test('a status line on a terminal while kubeconform runs, nothing otherwise', 
 
   const parsed = await runCli([...argv, '--upgrade-apis'], { cwd, stderrIsTTY: true })
   t.equal(parsed.stderr, terminal.stderr, 'the parsed route shows the same line')
+})
+
+/** main() with `stdin` as standard input. */
+async function runWithStdin(argv: string[], cwd: string, stdin: string) {
+  let stdout = ''
+  let stderr = ''
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdin: (async function* () {
+      if (stdin) yield Buffer.from(stdin)
+    })(),
+    cwd,
+    env: {},
+  })
+  return { code, stdout, stderr }
+}
+
+/** A stand-in for kubeconform that runs `script` (fakes of tools belong to unit tests only). */
+async function fakeKubeconform(dir: string, script: string): Promise<string> {
+  const path = join(dir, 'kubeconform')
+  await writeFile(path, `#!/bin/sh\n${script}\n`)
+  await chmod(path, 0o755)
+  return path
+}
+
+t.test('validate - with nothing on standard input is bad input; validate -- - reads it', async (t) => {
+  const schemas = await testSchemaDir()
+  const cwd = t.testdir({})
+  const kubeconform = ['--schema-location', schemas, '--kubeconform', join(toolsBinDir, 'kubeconform')]
+  for (const empty of ['', '\n\n', '# nothing\n---\n...\n']) {
+    const run = await runWithStdin(['validate', '-', ...kubeconform], cwd, empty)
+    t.equal(run.code, 2, JSON.stringify(empty))
+    t.equal(run.stderr.split('\n')[0], 'error: no manifests on standard input')
+    t.match(run.stderr, /hint: pipe manifests in/)
+  }
+  const dashes = await runWithStdin(['validate', ...kubeconform, '--', '-'], cwd, twoObjects)
+  t.equal(dashes.code, 0, dashes.stderr)
+  t.match(dashes.stdout, /2 resources: 2 valid/)
+  const two = await runWithStdin(['validate', '--', '-', 'more'], cwd, twoObjects)
+  t.equal(two.code, 2)
+  t.match(two.stderr, /validate takes one PATH, got - more/)
+})
+
+t.test('--limit tool-timeout stops a kubeconform that does not finish: exit 3, saying how to raise it', async (t) => {
+  const cwd = t.testdir({ 'set.yml': twoObjects })
+  const slow = await fakeKubeconform(cwd, 'sleep 30')
+  for (const route of [[], ['--upgrade-apis']]) {
+    const started = Date.now()
+    const run = await runCli(['validate', 'set.yml', '--kubeconform', slow, '--limit', 'tool-timeout=1s', ...route], { cwd })
+    t.ok(Date.now() - started < 8000, `stopped after ${Date.now() - started} ms`)
+    t.equal(run.code, 3, run.stderr)
+    t.match(run.stderr, /^error: .*kubeconform did not finish within 1s \(limit tool-timeout\) and was stopped\n {2}hint: .*--limit tool-timeout=4s/)
+  }
+})
+
+t.test('kubeconform printing nothing, or not its report, is exit 3 on both routes, never "a bug"', async (t) => {
+  const cwd = t.testdir({ 'set.yml': twoObjects })
+  for (const [what, script] of [['nothing', 'exit 0'], ['garbage', 'echo "panic: oops" >&2; echo "{ not json"; exit 2'], ['other JSON', 'echo \'{"resources": [1, 2]}\''], ['a list', 'echo []']]) {
+    const fake = await fakeKubeconform(cwd, script)
+    for (const route of [[], ['--upgrade-apis']]) {
+      const run = await runCli(['validate', 'set.yml', '--kubeconform', fake, ...route], { cwd })
+      t.equal(run.code, 3, `${what} ${route}: ${run.stderr}`)
+      t.match(run.stderr, /^error: .*kubeconform failed/)
+      t.notMatch(run.stderr, /this is a bug|report it/)
+    }
+  }
+})
+
+t.test('an unreachable schema URL is exit 3 with a plain message, not a finding per resource', async (t) => {
+  const cwd = t.testdir({ 'set.yml': twoObjects })
+  const kubeconform = join(toolsBinDir, 'kubeconform')
+  for (const route of [[], ['--upgrade-apis']]) {
+    const run = await runCli(['validate', 'set.yml', '--kubeconform', kubeconform, '--schema-location', 'http://127.0.0.1:1/', ...route], { cwd })
+    t.equal(run.code, 3, run.stdout + run.stderr)
+    t.equal(run.stdout, '', 'no report')
+    t.match(run.stderr, /^error: cannot reach the schema location http:\/\/127\.0\.0\.1:1: connection refused\n {2}hint: /)
+  }
+  const missing = await runCli(['validate', 'set.yml', '--kubeconform', kubeconform, '--schema-location', 'no-such-folder'], { cwd })
+  t.equal(missing.code, 2)
+  t.match(missing.stderr, `error: schema location ${join(cwd, 'no-such-folder')} does not exist`)
 })
