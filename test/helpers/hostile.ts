@@ -24,7 +24,7 @@ export interface HostileRun {
 export interface HostileOptions {
   cwd: string
   env?: Record<string, string>
-  input?: string
+  input?: string | Buffer
   /** V8 old-space cap in MiB (default 256): exhausting it fails the run with a crash, never a pass. */
   heapMiB?: number
   /** Wall-clock cap in ms (default 20 s). */

@@ -54,8 +54,9 @@ t.test('encodings: UTF-16 and invalid UTF-8 are refused where they are, never re
   await writeFile(join(box.work, 'net/01.yml'), cm())
   await writeFile(join(box.work, 'cluster.yml'), Buffer.from(`${config()}# \xff\n`, 'latin1'))
   await expectBadInput(t, box, ['render'], /^cluster\.yml:5:3: error: invalid UTF-8/)
-  const stdin = await runHostile(['validate', '-'], { cwd: box.work, input: latin1.toString('latin1') })
-  t.not(stdin.exitCode, 3, 'stdin read as bytes too, never a crash')
+  const stdin = await runHostile(['validate', '-'], { cwd: box.work, input: latin1 })
+  t.equal(stdin.exitCode, 2, 'stdin is read as bytes too')
+  t.match(stdin.stderr, /^<stdin>:7:6: error: invalid UTF-8: byte 0xe9/)
 })
 
 t.test('special files in the manifest folder are refused, never opened for a read that blocks', async (t) => {
@@ -153,8 +154,9 @@ t.test('validate -o junit is well-formed XML for any name', async (t) => {
   const nasty = `a<b>&"'\u0001\u001b\ud800-${'x'.repeat(10)}`
   const box = await sandbox(t, {})
   await writeFile(join(box.work, 'odd.yml'), `${cm(JSON.stringify(nasty))}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: "p\\u0002"\nspec: {}\n`)
-  const run = await runHostile(['validate', 'odd.yml', '-o', 'junit', '--schema-location', join(box.work, 'none')], { cwd: box.work })
-  t.not(run.exitCode, 3, run.stderr)
+  await mkdir(join(box.work, 'no-schemas'))
+  const run = await runHostile(['validate', 'odd.yml', '-o', 'junit', '--schema-location', join(box.work, 'no-schemas')], { cwd: box.work })
+  t.equal(run.exitCode, 1, run.stderr)
   t.equal(XMLValidator.validate(run.stdout), true, 'parses as XML')
   t.notMatch(run.stdout, /[\u0001\u0002\u001b]/)
 })

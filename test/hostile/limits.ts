@@ -174,6 +174,7 @@ for (const [name, bad] of Object.entries(cases)) {
 t.test('validate: an alias bomb is refused before it is expanded', async (t) => {
   const { work } = await hostileSandbox(t.testdir({}))
   await writeFile(join(work, 'bomb.yml'), aliasBomb)
+  await mkdir(join(work, 'no-schemas'))
   const run = await runHostile(['validate', 'bomb.yml', '--schema-location', join(work, 'no-schemas')], { cwd: work })
   assertLimitError(t, run, { files: {}, limit: 'alias-size', at: /^bomb\.yml:\d+:\d+: error: YAML aliases/ })
 })

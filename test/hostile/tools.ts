@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { binDir, corpusDir, toolsBinDir } from '../helpers/paths.js'
+import { binDir, toolsBinDir } from '../helpers/paths.js'
 import { hostileSandbox, runHostile, snapshotTree } from '../helpers/hostile.js'
 import { testSchemaDir } from '../helpers/schemas.js'
 
@@ -209,8 +209,10 @@ t.test('SIGINT and SIGTERM stop kubeconform, remove the work folder and exit 130
 
 t.test('a reader that closes early: one line on stderr, exit 3, no stack trace', async (t) => {
   const sandbox = await hostileSandbox(t.testdir({}))
-  await writeFile(join(sandbox.work, 'cluster.yml'), `network:\n  provider: custom\n  custom:\n    manifest_path: ${JSON.stringify(join(corpusDir, 'calico', 'calico.yaml'))}\n`)
-  // calico renders to 350 KB, far more than a pipe holds.
+  await writeFile(join(sandbox.work, 'cluster.yml'), 'network:\n  provider: custom\n  custom:\n    manifest_path: ./big.yml\n')
+  // About 400 KB of YAML, far more than a pipe holds.
+  const configMaps = Array.from({ length: 2000 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  a: "${'x'.repeat(120)}"\n`)
+  await writeFile(join(sandbox.work, 'big.yml'), configMaps.join('---\n'))
   for (const args of [['render', '--stdout'], ['render', '--stdout', '--upgrade-apis']]) {
     const child = spawn('env', ['-u', 'NODE_OPTIONS', 'node', join(binDir, 'kubectl-pharos_net'), ...args, '-q'], {
       cwd: sandbox.work, env: { PATH: `${toolsBinDir}:${process.env.PATH}` }, stdio: ['ignore', 'pipe', 'pipe'],
