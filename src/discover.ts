@@ -52,7 +52,7 @@ function outputNameOf(name: string, engine: TemplateEngine): string {
 /** The output folder's own file: a source that would overwrite it is refused. */
 export const KUSTOMIZATION_FILE = 'kustomization.yaml'
 /** Every name kustomize reads as a kustomization: a source of any of them would make a second one. */
-export const KUSTOMIZATION_NAMES: readonly string[] = [KUSTOMIZATION_FILE, 'kustomization.yml', 'Kustomization']
+export const KUSTOMIZATION_NAMES: readonly string[] = [KUSTOMIZATION_FILE, 'kustomization.yml', 'Kustomization', 'kustomization']
 
 export interface DiscoverOptions {
   /** File names to pass over, as if they were not manifests (a rendered folder's kustomization.yaml). */
@@ -138,7 +138,8 @@ async function readSource(
 function checkOutputNames(sources: ManifestSource[]): void {
   const seen = new Map<string, ManifestSource>()
   for (const source of sources) {
-    if (KUSTOMIZATION_NAMES.includes(source.outputName)) {
+    // Case-insensitively too: on macOS' file systems `Kustomization.yaml` is the generated file.
+    if (KUSTOMIZATION_NAMES.includes(source.outputName.toLowerCase()) || KUSTOMIZATION_NAMES.includes(source.outputName)) {
       throw new ManifestError(`${source.name} would be read by kustomize as a second kustomization beside the generated ${KUSTOMIZATION_FILE}`, {
         file: source.path,
         hint: 'rename the file; the output folder gets its own kustomization.yaml',

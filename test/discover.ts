@@ -52,3 +52,10 @@ t.test('a link out of the folder is refused', async (t) => {
   await symlink(join(dir, 'outside', 'secret.yml'), join(dir, 'set', 'a.yml'))
   await t.rejects(discoverManifests(join(dir, 'set')), { constructor: ManifestError, message: /outside the manifest folder/ })
 })
+
+t.test('a source kustomize would read as a kustomization is refused, in any letter case', async (t) => {
+  for (const name of ['kustomization.yml', 'Kustomization.yaml', 'KUSTOMIZATION.yml.liquid', 'kustomization.yaml.erb']) {
+    const dir = t.testdir({ '01.yml': 'a: 1\n', [name]: 'b: 2\n' })
+    await t.rejects(discoverManifests(dir), { message: /second kustomization/, file: join(dir, name) }, name)
+  }
+})

@@ -76,3 +76,23 @@ t.test('identity uses the API group, not the version', async (t) => {
   t.equal(objectIdentity(obj('apps/v1')), objectIdentity(obj('apps/v1beta2')))
   t.not(objectIdentity(obj('apps/v1')), objectIdentity(obj('extensions/v1beta1')))
 })
+
+t.test('List items may share an anchor: each item keeps what the alias stands for', async (t) => {
+  const text = `apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: a
+      labels: &shared {app: net}
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: b
+      labels: *shared
+`
+  const docs = checkDocuments([{ source: { path: '/s/l.yml', name: 'l.yml', outputName: 'l.yml', engine: 'plain', text }, text }])
+  t.same(docs.map((d) => [d.object.metadata.name, d.object.metadata.labels, d.line]), [['a', { app: 'net' }, 4], ['b', { app: 'net' }, 9]])
+  t.match(docs[1]?.yaml.toString(), /labels:\n\s+app: net/, 'the second item prints on its own')
+})
