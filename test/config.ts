@@ -404,3 +404,16 @@ t.test("every key of Pharos' schema is accepted silently", async (t) => {
   )
   t.same(loaded.warnings, [])
 })
+
+t.test('a suggestion for an unknown key within a third of its length in edits, and not beyond', async (t) => {
+  const hint = async (key: string) => {
+    const loaded = await load(t, `network:\n  provider: weave\n${key}: 1\n`)
+    return loaded.warnings.find((w) => w.message.includes(`\`${key}\``))?.hint
+  }
+  t.equal(await hint('hostz'), 'did you mean `hosts`?', '5 letters: one edit')
+  t.match(await hint('hxstz'), /^Pharos does not read it/, '5 letters: two edits is too far')
+  t.equal(await hint('netwxrx'), 'did you mean `network`?', '7 letters: two edits')
+  t.match(await hint('nexwxrx'), /^Pharos does not read it/, '7 letters: three edits is too far')
+  t.equal(await hint('nmae'), 'did you mean `name`?', 'a swap of neighbours is one edit')
+  t.equal(await hint('API'), 'did you mean `api`?', 'letter case does not count')
+})

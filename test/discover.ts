@@ -1,7 +1,7 @@
 import t from 'tap'
 import { symlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { discoverManifests, manifestEngine } from '../src/discover.js'
+import { discoverManifests, discoverRenderedManifests, manifestEngine } from '../src/discover.js'
 import { ConfigError, ManifestError } from '../src/errors.js'
 
 const fixtures = join(import.meta.dirname, 'fixtures')
@@ -57,5 +57,24 @@ t.test('a source kustomize would read as a kustomization is refused, in any lett
   for (const name of ['kustomization.yml', 'Kustomization.yaml', 'KUSTOMIZATION.yml.liquid', 'kustomization.yaml.erb']) {
     const dir = t.testdir({ '01.yml': 'a: 1\n', [name]: 'b: 2\n' })
     await t.rejects(discoverManifests(dir), { message: /second kustomization/, file: join(dir, name) }, name)
+  }
+})
+
+t.test("names sort by code unit, as Ruby's Array#sort sorted them for Pharos: not natural, not readdir order", async (t) => {
+  // Created in an order readdir would likely keep; the expected order is neither that nor a natural sort.
+  const dir = t.testdir({ 'b.yml': 'b: 1\n', '9-b.yml': 'x: 9\n', 'B.yml': 'B: 1\n', '10-a.yml': 'x: 10\n', 'a.yml': 'a: 1\n', '_z.yml': 'z: 1\n' })
+  const found = await discoverManifests(dir)
+  t.same(found.sources.map((s) => s.name), ['10-a.yml', '9-b.yml', 'B.yml', '_z.yml', 'a.yml', 'b.yml'])
+})
+
+t.test('lone CR line ends become LF too', async (t) => {
+  const dir = t.testdir({ 'mac.yml': 'a: 1\rb: 2\r' })
+  t.equal((await discoverManifests(dir)).sources[0]?.text, 'a: 1\nb: 2\n')
+})
+
+t.test("a rendered folder's kustomization, in every spelling, is not read as a manifest", async (t) => {
+  for (const name of ['kustomization.yaml', 'kustomization.yml']) {
+    const dir = t.testdir({ '01.yml': 'a: 1\n', [name]: 'resources: [01.yml]\n' })
+    t.same((await discoverRenderedManifests(dir)).map((s) => s.name), ['01.yml'], name)
   }
 })

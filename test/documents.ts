@@ -96,3 +96,17 @@ items:
   t.same(docs.map((d) => [d.object.metadata.name, d.object.metadata.labels, d.line]), [['a', { app: 'net' }, 4], ['b', { app: 'net' }, 9]])
   t.match(docs[1]?.yaml.toString(), /labels:\n\s+app: net/, 'the second item prints on its own')
 })
+
+t.test('only a v1 List is expanded: another group\'s List is an object like any other', async (t) => {
+  const list = (apiVersion: string) => `apiVersion: ${apiVersion}\nkind: List\nmetadata:\n  name: l\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n`
+  const source = { path: '/s/l.yml', name: 'l.yml', outputName: 'l.yml', engine: 'plain' as const, text: '' }
+  t.same(checkDocuments([{ source, text: list('v1') }]).map((d) => d.object.kind), ['ConfigMap'])
+  t.same(checkDocuments([{ source, text: list('example.com/v1') }]).map((d) => [d.object.kind, d.object.metadata.name]), [['List', 'l']])
+})
+
+t.test('comments before and after a document are kept for the output', async (t) => {
+  const source = { path: '/s/c.yml', name: 'c.yml', outputName: 'c.yml', engine: 'plain' as const, text: '' }
+  const text = '# before the object\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n# after the object\n'
+  const [doc] = checkDocuments([{ source, text }])
+  t.match(doc?.yaml.toString(), /^# before the object\napiVersion: v1\n[\s\S]*name: c\n\n?# after the object\n$/)
+})

@@ -339,3 +339,30 @@ t.test('a failed write leaves the previous output as it was', async (t) => {
   t.same(await snapshotTree(out), before)
   t.same(await readdir(root), ['out'])
 })
+
+t.test('the output folder is missing only between two back-to-back renames, never while a folder is deleted', async (t) => {
+  const fs = await import('node:fs')
+  const out = join(t.testdir({}), 'out')
+  const calls: Array<{ call: string; from: string; to?: string; outExists: boolean }> = []
+  const recorded = <F extends (...args: never[]) => unknown>(name: string, real: F) =>
+    ((...args: Parameters<F>) => {
+      const result = real(...args)
+      const [from, to] = args as unknown as [string, string?]
+      calls.push({ call: name, from, to: typeof to === 'string' ? to : undefined, outExists: fs.existsSync(out) })
+      return result
+    }) as F
+  const { outputFiles: files, writeOutput: write } = await t.mockImport<typeof import('../src/output.js')>('../src/output.js', {
+    'node:fs': { ...fs, renameSync: recorded('rename', fs.renameSync), rmSync: recorded('rm', fs.rmSync) },
+  })
+  await write(files(docs), { dir: out, protect: none })
+  for (let i = 0; i < 3; i++) {
+    calls.length = 0
+    await write(files(i % 2 ? docs : docs.slice(0, 1)), { dir: out, protect: none })
+    const gaps = calls.flatMap((c, at) => (c.outExists ? [] : [at]))
+    t.equal(gaps.length, 1, `render ${i}: the folder is missing after exactly one call`)
+    const [gap = -1] = gaps
+    t.match(calls[gap], { call: 'rename', from: out }, 'that call moved the previous output aside')
+    t.match(calls[gap + 1], { call: 'rename', to: out, outExists: true }, 'and the next one moved the new output in')
+    t.ok(calls.slice(0, gap).every((c) => c.call !== 'rm' || !c.from.startsWith(out + '/') && c.from !== out), 'nothing of the output was deleted before')
+  }
+})

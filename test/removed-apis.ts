@@ -473,3 +473,66 @@ t.test('an item of a kind: List is upgraded on its own', async (t) => {
   t.equal(documents[0]?.yaml.toString(), 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: { name: r, namespace: ns }\nrules: []\n')
   t.equal(docs[0]?.yaml.toString(), 'apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: Role\nmetadata: { name: r, namespace: ns }\nrules: []\n')
 })
+
+t.test('every row is found from its removal version on, and not a minor version before', async (t) => {
+  // The versions Kubernetes' own deprecation guide gives; a changed table row fails here.
+  const removals: Record<string, string> = {
+    'batch/v1beta1 CronJob': '1.25',
+    'policy/v1beta1 PodDisruptionBudget': '1.25',
+    'policy/v1beta1 PodSecurityPolicy': '1.25',
+    'extensions/v1beta1 DaemonSet': '1.16',
+    'apps/v1beta2 Deployment': '1.16',
+    'rbac.authorization.k8s.io/v1beta1 ClusterRole': '1.22',
+    'apiextensions.k8s.io/v1beta1 CustomResourceDefinition': '1.22',
+    'networking.k8s.io/v1beta1 Ingress': '1.22',
+    'autoscaling/v2beta2 HorizontalPodAutoscaler': '1.26',
+    'flowcontrol.apiserver.k8s.io/v1beta2 FlowSchema': '1.29',
+  }
+  for (const [row, removedIn] of Object.entries(removals)) {
+    const [apiVersion = '', kind = ''] = row.split(' ')
+    const docs = documentsOf('/set/x.yml', object(apiVersion, kind))
+    const [minor] = removedIn.split('.').slice(1).map(Number)
+    t.same(findRemovedApis(docs, `1.${(minor ?? 0) - 1}.0`), [], `${row} still served by 1.${(minor ?? 0) - 1}`)
+    t.match(findRemovedApis(docs, `${removedIn}.0`), [{ removedIn }], `${row} removed in ${removedIn}`)
+  }
+  for (const row of REMOVED_APIS) {
+    for (const kind of row.kinds === '*' ? ['Role', 'AnyKind'] : row.kinds) {
+      const docs = documentsOf('/set/x.yml', object(row.apiVersion, kind))
+      const [major, minor] = row.removedIn.split('.').map(Number)
+      t.same(findRemovedApis(docs, `${major}.${(minor ?? 0) - 1}.9`), [], `${row.apiVersion} ${kind}: served before ${row.removedIn}`)
+      t.equal(findRemovedApis(docs, row.removedIn).length, 1, `${row.apiVersion} ${kind}: found in ${row.removedIn}`)
+    }
+  }
+})
+
+t.test("workload rewrite: the selector comes from the pod template's labels, never the object's, never empty", async (t) => {
+  const body = (templateLabels: string) =>
+    `  labels: {app: object-label, tier: top}\nspec:\n  template:\n    metadata:\n      labels: ${templateLabels}\n    spec: {containers: []}\n`
+  const docs = documentsOf('/set/d.yml', object('extensions/v1beta1', 'DaemonSet', body('{app: pod-label}')))
+  const { documents } = upgradeRemovedApis(docs, { dropRemoved: false })
+  t.same((documents[0]?.object.spec as { selector: unknown }).selector, { matchLabels: { app: 'pod-label' } })
+
+  const empty = documentsOf('/set/d.yml', object('extensions/v1beta1', 'DaemonSet', body('{}')))
+  t.match(findRemovedApis(empty, 'master'), [{ hint: /pod template has no labels/ }], 'an empty label set is no selector')
+  const kept = upgradeRemovedApis(empty, { dropRemoved: false })
+  t.equal(kept.documents[0]?.object.apiVersion, 'extensions/v1beta1', 'not rewritten with an empty selector')
+  t.equal(kept.upgrades.length, 0)
+})
+
+t.test('the OnDelete note: only where the old API defaulted to OnDelete', async (t) => {
+  const body = 'spec:\n  template:\n    metadata: {labels: {app: x}}\n'
+  const note = /spec\.updateStrategy now defaults to RollingUpdate/
+  const cases: Array<[string, string, boolean]> = [
+    ['extensions/v1beta1', 'DaemonSet', true],
+    ['apps/v1beta1', 'StatefulSet', true],
+    ['apps/v1beta2', 'StatefulSet', false],
+    ['apps/v1beta2', 'DaemonSet', false],
+    ['extensions/v1beta1', 'Deployment', false],
+  ]
+  for (const [apiVersion, kind, noted] of cases) {
+    const { upgrades } = upgradeRemovedApis(documentsOf('/set/w.yml', object(apiVersion, kind, body)), { dropRemoved: false })
+    t.equal(upgrades[0]?.changes.some((c) => note.test(c)), noted, `${apiVersion} ${kind}`)
+  }
+  const withStrategy = documentsOf('/set/w.yml', object('extensions/v1beta1', 'DaemonSet', `${body}  updateStrategy: {type: OnDelete}\n`))
+  t.notOk(upgradeRemovedApis(withStrategy, { dropRemoved: false }).upgrades[0]?.changes.some((c) => note.test(c)), 'a written strategy needs no note')
+})

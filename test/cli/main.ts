@@ -6,6 +6,7 @@ import t from 'tap'
 import { readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
+import { main } from '../../src/cli/main.js'
 
 const goodConfig = `network:
   provider: custom
@@ -157,4 +158,42 @@ t.test('a built-in provider is explained', async (t) => {
   t.equal(run.code, 2)
   t.match(run.stderr, /calico.*built into Pharos/)
   t.match(run.stderr, /init --provider/)
+})
+
+t.test('an unexpected error is exit 3 and says it is a bug; its stack only with --debug', async (t) => {
+  const dir = t.testdir({ 'cluster.yml': goodConfig, net: { '01-cfg.yml.liquid': goodManifest } })
+  const run = async (argv: string[]) => {
+    let stderr = ''
+    const code = await main(argv, {
+      stdout: { write: () => { throw new Error('the terminal fell over') } },
+      stderr: { write: (s: string) => (stderr += s) },
+      cwd: dir,
+      env: {},
+    })
+    return { code, stderr }
+  }
+  const plain = await run(['render'])
+  t.equal(plain.code, 3)
+  t.equal(plain.stderr, 'error: the terminal fell over\n  hint: this is a bug in kubectl-pharos-net; rerun with --debug and report it\n')
+  const debug = await run(['render', '--debug'])
+  t.equal(debug.code, 3)
+  t.match(debug.stderr, /^error: the terminal fell over\n.*\nError: the terminal fell over\n\s+at /s)
+})
+
+t.test('--quiet silences warnings, notes and the summary, not errors', async (t) => {
+  const dir = t.testdir({
+    'cluster.yml': `${goodConfig}unknown_key: 1\n`,
+    net: { '01-cfg.yml.liquid': goodManifest, '02-old.yml': 'apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata:\n  name: np\nspec: {}\n' },
+  })
+  const loud = await runCli(['render', '-o', 'out', '--upgrade-apis'], { cwd: dir })
+  t.equal(loud.code, 0, loud.stderr)
+  t.match(loud.stderr, /warning: unknown key `unknown_key`/)
+  t.match(loud.stderr, /note: NetworkPolicy np: extensions\/v1beta1 → networking\.k8s\.io\/v1/)
+  t.match(loud.stderr, /rendered 2 objects from 2 files into out/)
+  const quiet = await runCli(['render', '-o', 'out', '--upgrade-apis', '-q'], { cwd: dir })
+  t.equal(quiet.code, 0)
+  t.equal(quiet.stderr, '', 'nothing but errors')
+  const failing = await runCli(['render', '-q', '-c', 'missing.yml'], { cwd: dir })
+  t.equal(failing.code, 2)
+  t.match(failing.stderr, /error: config file not found/, 'errors still print')
 })

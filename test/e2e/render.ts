@@ -54,7 +54,9 @@ t.test('two renders are byte-identical', async (t) => {
     const run = await kubectl(['pharos-net', 'render', '-c', 'examples/flannel/cluster.yml', '-o', join(dir, name)])
     t.equal(run.exitCode, 0, run.stderr)
   }
-  const names = await readdir(join(dir, 'a'))
+  const names = (await readdir(join(dir, 'a'))).sort()
+  t.same((await readdir(join(dir, 'b'))).sort(), names, 'the same files')
+  t.ok(names.length > 2, 'files were written')
   for (const name of names) {
     t.equal(await readFile(join(dir, 'b', name), 'utf8'), await readFile(join(dir, 'a', name), 'utf8'), name)
   }
