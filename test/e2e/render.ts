@@ -82,6 +82,7 @@ t.test('every corpus file renders as a custom network and kustomize keeps every 
   t.ok(folders.length >= 9, `corpus found at ${corpusDir}`)
   for (const folder of folders) {
     const [file] = await readdir(join(corpusDir, folder.name))
+    t.ok(file, `${folder.name} holds a manifest`)
     if (!file) continue
     t.test(`${folder.name}/${file}`, async (t) => {
       const dir = t.testdir({})
