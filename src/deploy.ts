@@ -152,7 +152,7 @@ function refOf(doc: ManifestDocument): ObjectRef {
 }
 
 /** Namespaces and CRDs first, so that what lives in them can be created in the same apply. */
-function applyOrder(documents: ManifestDocument[]): ManifestDocument[] {
+export function applyOrder(documents: ManifestDocument[]): ManifestDocument[] {
   const first = (d: ManifestDocument) => d.object.kind === 'Namespace' || d.object.kind === 'CustomResourceDefinition'
   return [...documents.filter(first), ...documents.filter((d) => !first(d))]
 }
