@@ -214,6 +214,20 @@ export async function applyStream(target: KubectlTarget, stream: string, dryRun:
   return result.stdout
 }
 
+/**
+ * Waits until the server serves the kinds these CRDs define: kubectl finds each object's kind when it reads
+ * a stream, so a custom resource can only be applied by a call after its CRD is Established.
+ */
+export async function waitForCrds(target: KubectlTarget, names: string[]): Promise<void> {
+  if (names.length === 0) return
+  const seconds = Math.max(1, Math.ceil(timeBound(target).ms / 1000))
+  const result = await runKubectl(target, [
+    'wait', '--for=condition=Established', `--timeout=${seconds}s`,
+    ...names.map((name) => `customresourcedefinitions.apiextensions.k8s.io/${name}`),
+  ])
+  if (result.exitCode !== 0) throw kubectlFailure(target, result)
+}
+
 export async function deleteObjects(target: KubectlTarget, refs: ObjectRef[], dryRun: DryRun): Promise<string> {
   let output = ''
   for (const ref of refs) {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { KubectlTarget } from '../src/cluster.js'
 import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments } from '../src/documents.js'
-import { applyOrder, diffManifests } from '../src/deploy.js'
+import { applyOrder, applyPhases, diffManifests } from '../src/deploy.js'
 
 const source = (name: string): ManifestSource => ({ path: `/set/${name}`, name, outputName: name, engine: 'plain', text: '' })
 /** The set's files in the order discovery gives them: what needs a CRD and a Namespace comes first. */
@@ -17,8 +17,9 @@ const documents = checkDocuments([
 ])
 const ORDERED = ['CustomResourceDefinition', 'Namespace', 'Gadget', 'ConfigMap', 'ServiceAccount']
 
-t.test('Namespaces and CRDs go first; everything else keeps its order', async (t) => {
+t.test('Namespaces and CRDs go first, applied by a call of their own; everything else keeps its order', async (t) => {
   t.same(applyOrder(documents).map((d) => d.object.kind), ORDERED)
+  t.same(applyPhases(documents).map((phase) => phase.map((d) => d.object.kind)), [ORDERED.slice(0, 2), ORDERED.slice(2)])
 })
 
 /**

@@ -451,3 +451,30 @@ t.test("an object written without a namespace is matched in the context's namesp
   t.equal(await getJson(['configmap', 'pins-nameless', '-n', 'default']), undefined, 'the copy in default pruned')
   t.equal((await diff(['-c', 'cluster.yml', '--kubeconfig', kubeconfig], dir)).exitCode, 0, 'clean in that context')
 })
+
+t.test('Namespaces and CRDs are applied first: a set that lists them after what needs them applies in one run', async (t) => {
+  const cleanUp = async () => {
+    await kubectl(['delete', 'namespace', 'pins-order', '--ignore-not-found', '--wait=true'])
+    await kubectl(['delete', 'crd', 'gadgets.pins.example.com', '--ignore-not-found', '--wait=true'])
+  }
+  await cleanUp()
+  t.teardown(cleanUp)
+  const dir = project(t, {
+    '01-gadget.yml': 'apiVersion: pins.example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n  namespace: pins-order\nspec:\n  size: 1\n',
+    '02-config.yml': configMap('pins-order-cfg', 'pins-order'),
+    '03-crd.yml': [
+      'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata:', '  name: gadgets.pins.example.com', 'spec:',
+      '  group: pins.example.com', '  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}', '  scope: Namespaced',
+      '  versions:', '    - name: v1', '      served: true', '      storage: true', '      schema:', '        openAPIV3Schema:',
+      '          type: object', '          properties:', '            spec: {type: object, properties: {size: {type: integer}}}', '',
+    ].join('\n'),
+    '04-namespace.yml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pins-order\n',
+  })
+  const run = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+  t.match(run.stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/gadgets\.pins\.example\.com serverside-applied/)
+  t.ok(await getJson(['gadgets.pins.example.com', 'g', '-n', 'pins-order']), 'the custom resource')
+  t.ok(await getJson(['configmap', 'pins-order-cfg', '-n', 'pins-order']), 'the object in the new namespace')
+  const clean = await diff(['-c', 'cluster.yml'], dir)
+  t.equal(clean.exitCode, 0, clean.stdout + clean.stderr)
+})
