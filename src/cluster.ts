@@ -141,28 +141,17 @@ export interface PruneScan {
   warnings: string[]
 }
 
-/**
- * Everything in the cluster that carries `label` and has no owner, minus what `set` defines. A set object
- * without a namespace matches the object in `defaultNamespace` (where kubectl puts it) or a cluster-scoped one.
- */
-export async function findPruneCandidates(
-  target: KubectlTarget,
-  set: ObjectRef[],
-  label: string,
-  defaultNamespace: string,
-): Promise<PruneScan> {
-  const warnings: string[] = []
-  const discovery = await runKubectl(target, ['api-resources', '--verbs=list,delete', '-o', 'name'])
-  const kinds = discovery.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !NEVER_PRUNED.has(l))
-  if (discovery.exitCode !== 0) {
-    if (kinds.length === 0) throw kubectlFailure(target, discovery)
-    warnings.push(`some API groups could not be listed and are not pruned: ${discovery.stderr.trim().split('\n')[0]}`)
-  }
-  const listed = await runKubectl(target, ['get', kinds.join(','), '--all-namespaces', '-l', label, '-o', 'json'])
-  const items = (parseJson(listed.stdout) as { items?: Array<Record<string, any>> } | undefined)?.items
-  if (!items) throw kubectlFailure(target, listed)
-  if (listed.exitCode !== 0) warnings.push(`some objects could not be listed: ${listed.stderr.trim().split('\n')[0]}`)
+/** The resources a prune lists: the names `kubectl api-resources -o name` printed, minus NEVER_PRUNED. */
+export function prunableResources(discovery: string): string[] {
+  return discovery.split('\n').map((l) => l.trim()).filter((l) => l && !NEVER_PRUNED.has(l))
+}
 
+/**
+ * The listed objects to delete: those without an owner and not being deleted already, minus what `set`
+ * defines. A set object without a namespace matches the object in `defaultNamespace` (where kubectl puts
+ * it) or a cluster-scoped one.
+ */
+export function selectPruneCandidates(items: Array<Record<string, any>>, set: ObjectRef[], defaultNamespace: string): ObjectRef[] {
   const inSet = (o: ObjectRef) =>
     set.some(
       (s) =>
@@ -171,7 +160,7 @@ export async function findPruneCandidates(
         s.name === o.name &&
         (!o.namespace || o.namespace === (s.namespace ?? defaultNamespace)),
     )
-  const candidates = items
+  return items
     // Owned objects follow their owner; objects already being deleted need no second delete.
     .filter((item) => !(item.metadata?.ownerReferences?.length > 0) && !item.metadata?.deletionTimestamp)
     .map((item) => ({
@@ -181,7 +170,27 @@ export async function findPruneCandidates(
       namespace: item.metadata?.namespace || undefined,
     }))
     .filter((ref) => !inSet(ref))
-  return { candidates, warnings }
+}
+
+/** Everything in the cluster that carries `label` (a selector, `key=value`) and that selectPruneCandidates keeps. */
+export async function findPruneCandidates(
+  target: KubectlTarget,
+  set: ObjectRef[],
+  label: string,
+  defaultNamespace: string,
+): Promise<PruneScan> {
+  const warnings: string[] = []
+  const discovery = await runKubectl(target, ['api-resources', '--verbs=list,delete', '-o', 'name'])
+  const kinds = prunableResources(discovery.stdout)
+  if (discovery.exitCode !== 0) {
+    if (kinds.length === 0) throw kubectlFailure(target, discovery)
+    warnings.push(`some API groups could not be listed and are not pruned: ${discovery.stderr.trim().split('\n')[0]}`)
+  }
+  const listed = await runKubectl(target, ['get', kinds.join(','), '--all-namespaces', '-l', label, '-o', 'json'])
+  const items = (parseJson(listed.stdout) as { items?: Array<Record<string, any>> } | undefined)?.items
+  if (!items) throw kubectlFailure(target, listed)
+  if (listed.exitCode !== 0) warnings.push(`some objects could not be listed: ${listed.stderr.trim().split('\n')[0]}`)
+  return { candidates: selectPruneCandidates(items, set, defaultNamespace), warnings }
 }
 
 /** The namespace kubectl uses for objects without one: the context's, else `default`. */
@@ -203,6 +212,20 @@ export async function applyStream(target: KubectlTarget, stream: string, dryRun:
   )
   if (result.exitCode !== 0) throw kubectlFailure(target, result)
   return result.stdout
+}
+
+/**
+ * Waits until the server serves the kinds these CRDs define: kubectl finds each object's kind when it reads
+ * a stream, so a custom resource can only be applied by a call after its CRD is Established.
+ */
+export async function waitForCrds(target: KubectlTarget, names: string[]): Promise<void> {
+  if (names.length === 0) return
+  const seconds = Math.max(1, Math.ceil(timeBound(target).ms / 1000))
+  const result = await runKubectl(target, [
+    'wait', '--for=condition=Established', `--timeout=${seconds}s`,
+    ...names.map((name) => `customresourcedefinitions.apiextensions.k8s.io/${name}`),
+  ])
+  if (result.exitCode !== 0) throw kubectlFailure(target, result)
 }
 
 export async function deleteObjects(target: KubectlTarget, refs: ObjectRef[], dryRun: DryRun): Promise<string> {

@@ -12,6 +12,7 @@ import {
   diffStream,
   fetchClusterOpenApi,
   findPruneCandidates,
+  waitForCrds,
   waitForRollouts,
   type DryRun,
   type KubectlTarget,
@@ -66,8 +67,13 @@ export async function applyManifests(options: ApplyOptions): Promise<ApplyResult
   const result: ApplyResult = { serverVersion, warnings, validation, applied: false, output: '', pruned: [], rollouts: [] }
   if (hasFindings(validation)) return result
 
-  const documents = applyOrder(options.documents)
-  if (documents.length > 0) result.output = await applyStream(options.target, outputStream(documents), options.dryRun)
+  const [first, rest] = applyPhases(options.documents)
+  const documents = [...first, ...rest]
+  if (first.length > 0) result.output += await applyStream(options.target, outputStream(first), options.dryRun)
+  if (options.dryRun === 'none') {
+    await waitForCrds(options.target, first.filter((d) => d.object.kind === 'CustomResourceDefinition').map((d) => d.object.metadata.name))
+  }
+  if (rest.length > 0) result.output += await applyStream(options.target, outputStream(rest), options.dryRun)
   result.applied = true
   if (options.prune) {
     const scan = await scanStack(options.target, documents)
@@ -151,8 +157,16 @@ function refOf(doc: ManifestDocument): ObjectRef {
   return { apiVersion, kind, name: metadata.name, namespace: metadata.namespace }
 }
 
-/** Namespaces and CRDs first, so that what lives in them can be created in the same apply. */
-function applyOrder(documents: ManifestDocument[]): ManifestDocument[] {
+/**
+ * Namespaces and CRDs, then the rest in the set's order: apply sends them in two calls, so that what lives
+ * in a new namespace or is of a new kind can be created in the same run.
+ */
+export function applyPhases(documents: ManifestDocument[]): [ManifestDocument[], ManifestDocument[]] {
   const first = (d: ManifestDocument) => d.object.kind === 'Namespace' || d.object.kind === 'CustomResourceDefinition'
-  return [...documents.filter(first), ...documents.filter((d) => !first(d))]
+  return [documents.filter(first), documents.filter((d) => !first(d))]
+}
+
+/** The set in apply order, for diff and the prune scan. */
+export function applyOrder(documents: ManifestDocument[]): ManifestDocument[] {
+  return applyPhases(documents).flat()
 }

@@ -26,9 +26,19 @@ const CLUSTER_SCOPED = new Set([
 const apply = (args: string[], cwd?: string) => pharosNet(['apply', ...args], { cwd, env })
 const diff = (args: string[], cwd?: string) => pharosNet(['diff', ...args], { cwd, env })
 
+/** The object as JSON, or undefined when the server says it is not there; any other failure fails the test. */
 async function getJson(args: string[]): Promise<any> {
   const run = await kubectl(['get', ...args, '-o', 'json'])
-  return run.exitCode === 0 ? JSON.parse(run.stdout) : undefined
+  if (run.exitCode === 0) return JSON.parse(run.stdout)
+  if (/\(NotFound\)/.test(run.stderr)) return undefined
+  throw new Error(`kubectl get ${args.join(' ')} failed: ${run.stderr}`)
+}
+
+/** kubectl for a test's setup, which must work for the test to mean anything. */
+async function must(args: string[], input?: string): Promise<string> {
+  const run = await kubectl(args, { input })
+  if (run.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${run.stderr}`)
+  return run.stdout
 }
 
 /** Every object the stack label marks and that is not being deleted, as `Kind namespace/name`. */
@@ -39,7 +49,7 @@ async function labelled(): Promise<string[]> {
     'poddisruptionbudgets.policy,mutatingwebhookconfigurations.admissionregistration.k8s.io,' +
     'validatingwebhookconfigurations.admissionregistration.k8s.io'
   const list = await getJson([kinds, '-A', '-l', LABEL])
-  return (list?.items ?? [])
+  return list.items
     .filter((o: any) => !o.metadata.deletionTimestamp)
     .map((o: any) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)
     .sort()
@@ -69,6 +79,22 @@ async function exampleCopy(t: Test): Promise<string> {
   await cp(join(repoRoot, 'examples', 'flannel'), dir, { recursive: true })
   return dir
 }
+
+/** A project whose manifest folder holds `files`. */
+const project = (t: Test, files: Record<string, string>) =>
+  t.testdir({ 'cluster.yml': 'network:\n  provider: custom\n  custom:\n    manifest_path: ./net\n', net: files })
+
+const configMap = (name: string, namespace?: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ''}`
+
+/** Creates a ConfigMap in kube-system with the stack label set to `stack`; `metadata` adds to it. */
+const createLabelled = (name: string, stack: string, metadata: Record<string, unknown> = {}) =>
+  must(['create', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name, namespace: 'kube-system', labels: { 'pharos.kontena.io/stack': stack }, ...metadata },
+  }))
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 t.test('the spec example: apply, labelled objects with the pod CIDR, diff clean, CIDR change diffs, idempotent', async (t) => {
   const dir = await exampleCopy(t)
@@ -212,15 +238,34 @@ t.test('a CRD whose schema has a $ref is refused before anything is applied', as
   t.equal(await getJson(['customresourcedefinition', 'widgets.example.com']), undefined, 'not applied')
 })
 
-t.test('--wait: a rolled-out DaemonSet passes; a Deployment that cannot roll out times out, named', async (t) => {
+t.test('--wait: a Deployment passes once its Pod is Ready, not before; one that cannot roll out times out, named', async (t) => {
+  // Left over from an interrupted run, a ready Pod would end the wait at once.
+  await must(['delete', 'deployment/web', '-n', 'default', '--ignore-not-found', '--wait=true'])
+  await must(['delete', 'replicasets,pods', '-l', 'app=web', '-n', 'default', '--ignore-not-found', '--wait=true'])
   const dir = await exampleCopy(t)
-  const ok = await apply(['-c', 'cluster.yml', '--upgrade-apis', '--wait', '--timeout', '60s'], dir)
+  await writeFile(join(dir, 'flannel', '09-web.yml'), deployment(1))
+  let finished = false
+  const waiting = apply(['-c', 'cluster.yml', '--upgrade-apis', '--wait', '--timeout', '90s'], dir).finally(() => (finished = true))
+  // The cluster has no nodes: the Deployment's Pod is created but never runs; we mark it Ready ourselves.
+  let pod = ''
+  for (let tries = 0; !pod && tries < 60; tries++) {
+    await sleep(500)
+    pod = (await kubectl(['get', 'pods', '-n', 'default', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout
+  }
+  t.ok(pod, 'the Deployment made its Pod')
+  await sleep(3000)
+  t.equal(finished, false, 'apply still waits while the Pod is not Ready')
+  await must(['patch', 'pod', pod, '-n', 'default', '--subresource=status', '--type=merge', '-p',
+    JSON.stringify({ status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } })])
+  const ok = await waiting
   t.equal(ok.exitCode, 0, ok.stderr)
+  t.notMatch(ok.stderr, /not ready/)
 
   await writeFile(join(dir, 'flannel', '09-web.yml'), deployment(2))
   const stuck = await apply(['-c', 'cluster.yml', '--upgrade-apis', '--wait', '--timeout', '8s'], dir)
   t.equal(stuck.exitCode, 1, stuck.stderr)
   t.match(stuck.stderr, /error: Deployment default\/web is not ready: .*timed out/)
+  t.notMatch(stuck.stderr, /DaemonSet .* is not ready/, 'only the one not ready is named')
   await rm(join(dir, 'flannel', '09-web.yml'))
   t.equal((await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)).exitCode, 0, 'cleaned up by prune')
   t.equal(await getJson(['deployment', 'web', '-n', 'default']), undefined)
@@ -231,13 +276,12 @@ t.test('a cluster set up by Pharos is taken over', async (t) => {
   // What Pharos left: its objects carry the stack label; one of them is no longer in the set.
   t.equal((await pharosNet(['render', '-c', 'cluster.yml', '--upgrade-apis', '-o', 'out'], { cwd: dir })).exitCode, 0)
   await rm(join(dir, 'out', '.kubectl-pharos-net'))
-  await kubectl(['delete', 'configmap', 'kube-flannel-cfg', '-n', 'kube-system', '--ignore-not-found'])
-  const legacy = await kubectl(['create', '-f', join(dir, 'out', '04-config-map.yml')])
-  t.equal(legacy.exitCode, 0, legacy.stderr)
-  await kubectl(['label', 'configmap', 'kube-flannel-cfg', '-n', 'kube-system', LABEL, '--overwrite'])
-  await kubectl(['patch', 'configmap', 'kube-flannel-cfg', '-n', 'kube-system', '--type=merge', '-p', '{"data":{"net-conf.json":"old"}}'])
-  await kubectl(['create', 'configmap', 'pharos-leftover', '-n', 'kube-system', '--from-literal=a=b'])
-  await kubectl(['label', 'configmap', 'pharos-leftover', '-n', 'kube-system', LABEL])
+  await must(['delete', 'configmap', 'kube-flannel-cfg', '-n', 'kube-system', '--ignore-not-found'])
+  await must(['create', '-f', join(dir, 'out', '04-config-map.yml')])
+  await must(['label', 'configmap', 'kube-flannel-cfg', '-n', 'kube-system', LABEL, '--overwrite'])
+  await must(['patch', 'configmap', 'kube-flannel-cfg', '-n', 'kube-system', '--type=merge', '-p', '{"data":{"net-conf.json":"old"}}'])
+  await must(['create', 'configmap', 'pharos-leftover', '-n', 'kube-system', '--from-literal=a=b'])
+  await must(['label', 'configmap', 'pharos-leftover', '-n', 'kube-system', LABEL])
 
   const run = await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)
   t.equal(run.exitCode, 0, run.stderr)
@@ -269,11 +313,18 @@ t.test('an aggregated API whose backend is down does not stop apply or prune', a
     'spec: {group: broken.example.com, version: v1beta1, groupPriorityMinimum: 100, versionPriority: 100,',
     '  insecureSkipTLSVerify: true, service: {name: nothing, namespace: kube-system}}', '',
   ].join('\n')
-  t.equal((await kubectl(['apply', '-f', '-'], { input: broken })).exitCode, 0)
+  await must(['apply', '-f', '-'], broken)
   t.teardown(() => kubectl(['delete', 'apiservice', 'v1beta1.broken.example.com', '--ignore-not-found']).then(() => undefined))
+  await must(['wait', '--for=condition=Available=False', 'apiservice/v1beta1.broken.example.com', '--timeout=30s'])
   const dir = await exampleCopy(t)
+  await createLabelled('pins-leftover', 'custom-network')
   const run = await apply(['-c', 'cluster.yml', '--upgrade-apis'], dir)
   t.equal(run.exitCode, 0, run.stderr)
+  t.match(run.stdout, /daemonset\.apps\/kube-flannel-ds serverside-applied/, 'applied')
+  // kubectl 1.32's aggregated discovery leaves the unavailable group out rather than failing, so no warning
+  // here; the warning for a group that fails discovery is pinned in test/cluster.ts.
+  t.notMatch(run.stderr, /error:/)
+  t.equal(await getJson(['configmap', 'pins-leftover', '-n', 'kube-system']), undefined, 'what left the set is pruned all the same')
 })
 
 t.test('schemas --from-cluster writes schemas that validate the set offline', async (t) => {
@@ -287,6 +338,7 @@ t.test('schemas --from-cluster writes schemas that validate the set offline', as
 
 t.test('every corpus file applies and then diffs clean, each apply pruning the previous set', { skip: corpusMissing() }, async (t) => {
   const folders = (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+  t.ok(folders.length > 0, `corpus folders in ${corpusDir}`)
   for (const folder of folders) {
     t.test(folder, async (t) => {
       const dir = t.testdir({})
@@ -305,4 +357,124 @@ t.test('every corpus file applies and then diffs clean, each apply pruning the p
       t.equal(clean.exitCode, 0, clean.stdout + clean.stderr)
     })
   }
+})
+
+// What a prune leaves alone. Each test applies a one-object set, so every other object of our stack is a
+// candidate, and names what must survive.
+
+t.test("prune deletes objects labelled with our stack's value, not those of another stack", async (t) => {
+  const dir = project(t, { '01-keep.yml': configMap('pins-keep', 'kube-system') })
+  await createLabelled('pins-leftover', 'custom-network')
+  await createLabelled('pins-other', 'other')
+  t.teardown(() => kubectl(['delete', 'configmap', 'pins-other', '-n', 'kube-system', '--ignore-not-found']).then(() => undefined))
+  const run = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+  t.match(run.stdout, /configmap "pins-leftover" deleted/)
+  t.equal(await getJson(['configmap', 'pins-leftover', '-n', 'kube-system']), undefined, 'ours pruned')
+  t.ok(await getJson(['configmap', 'pins-other', '-n', 'kube-system']), "another stack's object survives")
+  t.notMatch(run.stdout, /pins-other/)
+})
+
+t.test('prune never deletes an object that has an owner', async (t) => {
+  const dir = project(t, { '01-keep.yml': configMap('pins-keep', 'kube-system') })
+  // The owner must exist, or the garbage collector deletes what it owns.
+  const owner = JSON.parse(await must(['create', 'configmap', 'pins-owner', '-n', 'kube-system', '-o', 'json']))
+  t.teardown(() => kubectl(['delete', 'configmap', 'pins-owner', 'pins-owned', '-n', 'kube-system', '--ignore-not-found']).then(() => undefined))
+  await createLabelled('pins-owned', 'custom-network', {
+    ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'pins-owner', uid: owner.metadata.uid }],
+  })
+  const run = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+  t.ok(await getJson(['configmap', 'pins-owned', '-n', 'kube-system']), 'the owned object survives')
+  t.notMatch(run.stdout, /pins-owned/)
+  const clean = await diff(['-c', 'cluster.yml'], dir)
+  t.equal(clean.exitCode, 0, clean.stdout + clean.stderr)
+})
+
+t.test('prune does not delete again an object that is being deleted', async (t) => {
+  const dir = project(t, { '01-keep.yml': configMap('pins-keep', 'kube-system') })
+  await createLabelled('pins-held', 'custom-network', { finalizers: ['pharos.example.com/hold'] })
+  t.teardown(() => kubectl(['patch', 'configmap', 'pins-held', '-n', 'kube-system', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']).then(() => undefined))
+  await must(['delete', 'configmap', 'pins-held', '-n', 'kube-system', '--wait=false'])
+  t.ok((await getJson(['configmap', 'pins-held', '-n', 'kube-system']))?.metadata.deletionTimestamp, 'kept by its finalizer, being deleted')
+  const run = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+  t.notMatch(run.stdout, /pins-held/, 'no second delete')
+  const clean = await diff(['-c', 'cluster.yml'], dir)
+  t.equal(clean.exitCode, 0, clean.stdout + clean.stderr)
+  t.notMatch(clean.stdout, /pins-held/)
+})
+
+t.test('Events, Endpoints and EndpointSlices are never pruned, though they carry our label', async (t) => {
+  const dir = project(t, { '01-keep.yml': configMap('pins-keep', 'kube-system') })
+  const metadata = (name: string) => ({ name, namespace: 'kube-system', labels: { 'pharos.kontena.io/stack': 'custom-network' } })
+  // What the endpoints controller writes for a labelled Service: its labels, no owner.
+  await must(['create', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1', kind: 'List', items: [
+      { apiVersion: 'v1', kind: 'Endpoints', metadata: metadata('pins-svc') },
+      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: metadata('pins-svc-x1'), addressType: 'IPv4', endpoints: [] },
+      {
+        apiVersion: 'v1', kind: 'Event', metadata: metadata('pins-event'), type: 'Normal', reason: 'Pinned', message: 'a record',
+        involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', name: 'pins-keep', namespace: 'kube-system' },
+      },
+    ],
+  }))
+  t.teardown(() => kubectl(['delete', 'endpoints/pins-svc', 'endpointslices.discovery.k8s.io/pins-svc-x1', 'events/pins-event',
+    '-n', 'kube-system', '--ignore-not-found']).then(() => undefined))
+  const run = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+  t.notMatch(run.stdout, /pins-svc|pins-event/)
+  t.ok(await getJson(['endpoints', 'pins-svc', '-n', 'kube-system']), 'the Endpoints survive')
+  t.ok(await getJson(['endpointslices.discovery.k8s.io', 'pins-svc-x1', '-n', 'kube-system']), 'the EndpointSlice survives')
+  t.ok(await getJson(['events', 'pins-event', '-n', 'kube-system']), 'the Event survives')
+})
+
+t.test("an object written without a namespace is matched in the context's namespace, not pruned as outside the set", async (t) => {
+  const dir = project(t, { '01-nameless.yml': configMap('pins-nameless') })
+  const run = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+  t.match(run.stdout, /configmap\/pins-nameless serverside-applied/)
+  t.notMatch(run.stdout, /"pins-nameless" deleted/)
+  t.ok(await getJson(['configmap', 'pins-nameless', '-n', 'default']), 'in default, where kubectl put it')
+  const clean = await diff(['-c', 'cluster.yml'], dir)
+  t.equal(clean.exitCode, 0, clean.stdout + clean.stderr)
+
+  // A context with a namespace of its own: kubectl puts the object there, and the copy in default has left the set.
+  await must(['create', 'namespace', 'pins-context'])
+  t.teardown(() => kubectl(['delete', 'namespace', 'pins-context', '--ignore-not-found', '--wait=true']).then(() => undefined))
+  const kubeconfig = join(dir, 'kubeconfig')
+  await writeFile(kubeconfig, await must(['config', 'view', '--raw']))
+  await must(['--kubeconfig', kubeconfig, 'config', 'set-context', '--current', '--namespace=pins-context'])
+  const moved = await apply(['-c', 'cluster.yml', '--kubeconfig', kubeconfig], dir)
+  t.equal(moved.exitCode, 0, moved.stderr)
+  t.ok(await getJson(['configmap', 'pins-nameless', '-n', 'pins-context']), 'in the context namespace, and kept')
+  t.equal(await getJson(['configmap', 'pins-nameless', '-n', 'default']), undefined, 'the copy in default pruned')
+  t.equal((await diff(['-c', 'cluster.yml', '--kubeconfig', kubeconfig], dir)).exitCode, 0, 'clean in that context')
+})
+
+t.test('Namespaces and CRDs are applied first: a set that lists them after what needs them applies in one run', async (t) => {
+  const cleanUp = async () => {
+    await kubectl(['delete', 'namespace', 'pins-order', '--ignore-not-found', '--wait=true'])
+    await kubectl(['delete', 'crd', 'gadgets.pins.example.com', '--ignore-not-found', '--wait=true'])
+  }
+  await cleanUp()
+  t.teardown(cleanUp)
+  const dir = project(t, {
+    '01-gadget.yml': 'apiVersion: pins.example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n  namespace: pins-order\nspec:\n  size: 1\n',
+    '02-config.yml': configMap('pins-order-cfg', 'pins-order'),
+    '03-crd.yml': [
+      'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata:', '  name: gadgets.pins.example.com', 'spec:',
+      '  group: pins.example.com', '  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}', '  scope: Namespaced',
+      '  versions:', '    - name: v1', '      served: true', '      storage: true', '      schema:', '        openAPIV3Schema:',
+      '          type: object', '          properties:', '            spec: {type: object, properties: {size: {type: integer}}}', '',
+    ].join('\n'),
+    '04-namespace.yml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pins-order\n',
+  })
+  const run = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(run.exitCode, 0, run.stderr)
+  t.match(run.stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/gadgets\.pins\.example\.com serverside-applied/)
+  t.ok(await getJson(['gadgets.pins.example.com', 'g', '-n', 'pins-order']), 'the custom resource')
+  t.ok(await getJson(['configmap', 'pins-order-cfg', '-n', 'pins-order']), 'the object in the new namespace')
+  const clean = await diff(['-c', 'cluster.yml'], dir)
+  t.equal(clean.exitCode, 0, clean.stdout + clean.stderr)
 })
