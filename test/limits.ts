@@ -11,12 +11,17 @@ t.test('defaults, then PHAROS_NET_LIMITS, then --limit flags, a later one winnin
   t.equal(resolveLimits(['tool-timeout=2'])['tool-timeout'], 2000, 'plain numbers are seconds')
   t.equal(resolveLimits(['output-size=1.5KiB'])['output-size'], 1536)
   t.equal(resolveLimits(['render-time=250ms'])['render-time'], 250)
+  t.equal(resolveLimits(['output-size=1.25KiB'])['output-size'], 1280, 'more than one decimal')
+  t.equal(resolveLimits(['file-size=2 MiB '])['file-size'], 2 * 1024 * 1024, 'spaces around the unit')
+  t.same(resolveLimits([], 'file-size=1KiB, ,'), resolveLimits(['file-size=1KiB']), 'blank items in PHAROS_NET_LIMITS are skipped')
 })
 
 t.test('bad settings are usage errors that say what is expected', async (t) => {
   const cases: Array<[string[], string | undefined, RegExp, RegExp]> = [
     [['speed=3'], undefined, /--limit: unknown limit speed/, /the limits are file-size, input-size/],
     [['file-size'], undefined, /--limit: file-size is not NAME=VALUE/, /the limits are/],
+    [['file-sizes'], undefined, /--limit: file-sizes is not NAME=VALUE/, /the limits are/],
+    [['file-size=2 MiB x'], undefined, /file-size=2 MiB x is not a valid value/, /write a size such as 16MiB/],
     [['file-size=big'], undefined, /file-size=big is not a valid value/, /write a size such as 16MiB/],
     [['render-time=5 fortnights'], undefined, /not a valid value/, /write a duration such as 5s/],
     [['partial-depth=0'], undefined, /not a valid value/, /positive whole number/],

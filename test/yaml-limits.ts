@@ -13,7 +13,9 @@ t.test('the node estimate is an upper bound from lines and flow separators', asy
   t.equal(estimateYamlNodes('a: 1\nb: [1, 2, {c: 3}]\n'), 1 + 2 + 2 + 1 + 1)
   const opts = options(['yaml-nodes=10'])
   parseYamlStream('a: 1\nb: 2\n', opts)
-  t.throws(() => parseYamlStream(`x: [${'0,'.repeat(20)}0]\n`, opts), { constructor: LimitError, limit: 'yaml-nodes', file: 'x.yml' })
+  t.throws(() => parseYamlStream(`x: [${'0,'.repeat(20)}0]\n`, opts), {
+    constructor: LimitError, limit: 'yaml-nodes', file: 'x.yml', message: /^too much YAML: about 23 nodes in this file/,
+  })
 })
 
 t.test('duplicate keys are found in linear time, where yaml reports them', async (t) => {
@@ -36,8 +38,12 @@ t.test('aliases count by what they expand to', async (t) => {
   const doc = parseYamlDocument(`a: &l ${list}\nb: *l\nc: *l\n`, options())
   t.equal(aliasExpansion(doc), 2 * (2 + 100 * 11))
   t.throws(() => parseYamlDocument(`a: &l ${list}\n${Array.from({ length: 20 }, (_, i) => `b${i}: *l`).join('\n')}\n`, options(['alias-size=10KiB'])), {
-    constructor: LimitError, limit: 'alias-size', line: 2, col: 5,
+    constructor: LimitError, limit: 'alias-size', line: 2, col: 5, message: /^YAML aliases \(\*name\) expand this document by 22040 bytes/,
   })
+  const map = 'a: &m {k: v}\nb: *m\n'
+  t.equal(aliasExpansion(parseYamlDocument(map, options())), 6, 'a map: its braces, and each pair its key, value, colon and comma')
+  t.equal(parseYamlDocument(map, options(['alias-size=6'])).errors.length, 0, 'exactly the limit is allowed')
+  t.throws(() => parseYamlDocument(map, options(['alias-size=5'])), { limit: 'alias-size' })
   t.throws(() => parseYamlStream('a: &x\n  b: *x\n', options()), { message: /without end/ })
   const laughs = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]']
   for (let i = 1; i < 9; i++) laughs.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(9).fill(`*${'abcdefghij'[i - 1]}`).join(', ')}]`)

@@ -46,6 +46,8 @@ export async function runHostile(args: string[], options: HostileOptions): Promi
       env: {
         PATH: `${toolsBinDir}:${process.env.PATH}`,
         HOME: join(options.cwd, '..', 'home'),
+        // `npm run coverage`: the CLI writes its V8 coverage there too (scripts/coverage.sh).
+        ...(process.env.NODE_V8_COVERAGE ? { NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE } : {}),
         ...options.env,
       },
       extendEnv: false,
