@@ -2,6 +2,7 @@ import t from 'tap'
 import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { defaultNamespace, findPruneCandidates, prunableResources, selectPruneCandidates, type KubectlTarget, type ObjectRef } from '../src/cluster.js'
+import { fakeKubectl } from './helpers/fake-kubectl.js'
 
 /** A listed object as `kubectl get -o json` prints it; `metadata` adds to the name and namespace. */
 const item = (kind: string, name: string, namespace?: string, metadata: Record<string, unknown> = {}) => ({
@@ -68,30 +69,19 @@ t.test('Events, Endpoints, EndpointSlices and ComponentStatuses are never listed
   ])
 })
 
-/**
- * A stand-in kubectl (fakes of tools belong to unit tests only): logs its arguments, answers discovery
- * (with `discoveryError` on stderr and exit 1, if given) and get.
- */
-async function fakeKubectl(dir: string, listing: object, discoveryError?: string): Promise<KubectlTarget> {
+/** Discovery (with `discoveryError` on stderr and exit 1, if given) and `get` answering `listing`. */
+async function clusterKubectl(dir: string, listing: object, discoveryError?: string): Promise<KubectlTarget> {
   await writeFile(join(dir, 'discovery'), DISCOVERY)
   await writeFile(join(dir, 'listing.json'), JSON.stringify(listing))
-  const path = join(dir, 'kubectl')
-  await writeFile(path, [
-    '#!/bin/sh',
-    `echo "$@" >> ${join(dir, 'calls')}`,
-    'case " $* " in',
-    `  *" api-resources "*) cat ${join(dir, 'discovery')}${discoveryError ? `; echo '${discoveryError}' >&2; exit 1` : ''} ;;`,
-    `  *" get "*) cat ${join(dir, 'listing.json')} ;;`,
-    '  *) exit 9 ;;',
-    'esac', '',
-  ].join('\n'))
-  await chmod(path, 0o755)
-  return { kubectl: path, env: { PATH: process.env.PATH } }
+  return fakeKubectl(dir, {
+    'api-resources': `cat ${join(dir, 'discovery')}${discoveryError ? `; echo '${discoveryError}' >&2; exit 1` : ''}`,
+    get: `cat ${join(dir, 'listing.json')}`,
+  })
 }
 
 t.test('findPruneCandidates lists the prunable kinds by the label it is given and filters what comes back', async (t) => {
   const dir = t.testdir({})
-  const target = await fakeKubectl(dir, {
+  const target = await clusterKubectl(dir, {
     items: [item('ConfigMap', 'gone', 'kube-system'), item('ConfigMap', 'kept', 'kube-system'), item('Pod', 'owned', 'kube-system', { ownerReferences: [{ kind: 'ReplicaSet' }] })],
   })
   const set: ObjectRef[] = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'kept', namespace: 'kube-system' }]
@@ -107,7 +97,7 @@ t.test('findPruneCandidates lists the prunable kinds by the label it is given an
 t.test('a group that fails discovery is a warning; the rest is still pruned', async (t) => {
   // What kubectl prints while an aggregated API (metrics-server, here) that served before is down.
   const stale = 'error: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1'
-  const target = await fakeKubectl(t.testdir({}), { items: [item('ConfigMap', 'gone', 'kube-system')] }, stale)
+  const target = await clusterKubectl(t.testdir({}), { items: [item('ConfigMap', 'gone', 'kube-system')] }, stale)
   const scan = await findPruneCandidates(target, [], 'pharos.kontena.io/stack=custom-network', 'default')
   t.same(names(scan.candidates), ['ConfigMap kube-system/gone'])
   t.same(scan.warnings, [`some API groups could not be listed and are not pruned: ${stale}`])

@@ -1,10 +1,11 @@
 import t from 'tap'
-import { chmod, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KubectlTarget } from '../src/cluster.js'
 import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments } from '../src/documents.js'
 import { applyOrder, applyPhases, diffManifests } from '../src/deploy.js'
+import { fakeKubectl } from './helpers/fake-kubectl.js'
 
 const source = (name: string): ManifestSource => ({ path: `/set/${name}`, name, outputName: name, engine: 'plain', text: '' })
 /** The set's files in the order discovery gives them: what needs a CRD and a Namespace comes first. */
@@ -22,27 +23,16 @@ t.test('Namespaces and CRDs go first, applied by a call of their own; everything
   t.same(applyPhases(documents).map((phase) => phase.map((d) => d.object.kind)), [ORDERED.slice(0, 2), ORDERED.slice(2)])
 })
 
-/**
- * A stand-in kubectl (fakes of tools belong to unit tests only) for diff: logs its arguments, keeps the
- * stream it is given, finds no difference and lists `listing` as the stack's objects.
- */
-async function fakeKubectl(dir: string, listing: object): Promise<KubectlTarget> {
+/** For diff: keeps the stream it is given, finds no difference and lists `listing` as the stack's objects. */
+async function diffKubectl(dir: string, listing: object): Promise<KubectlTarget> {
   await writeFile(join(dir, 'listing.json'), JSON.stringify(listing))
-  const path = join(dir, 'kubectl')
-  await writeFile(path, [
-    '#!/bin/sh',
-    `echo "$@" >> ${join(dir, 'calls')}`,
-    'case " $* " in',
-    `  *" version "*) echo '{"clientVersion":{"gitVersion":"v1.32.4","minor":"32"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}' ;;`,
-    `  *" diff "*) cat > ${join(dir, 'stream.yml')} ;;`,
-    '  *" config "*) ;;',
-    '  *" api-resources "*) printf "configmaps\\nserviceaccounts\\n" ;;',
-    `  *" get "*) cat ${join(dir, 'listing.json')} ;;`,
-    '  *) exit 9 ;;',
-    'esac', '',
-  ].join('\n'))
-  await chmod(path, 0o755)
-  return { kubectl: path, env: { PATH: process.env.PATH } }
+  return fakeKubectl(dir, {
+    version: `echo '{"clientVersion":{"gitVersion":"v1.32.4","minor":"32"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}'`,
+    diff: `cat > ${join(dir, 'stream.yml')}`,
+    config: ':',
+    'api-resources': 'printf "configmaps\\nserviceaccounts\\n"',
+    get: `cat ${join(dir, 'listing.json')}`,
+  })
 }
 
 const labelled = (kind: string, name: string, namespace: string) =>
@@ -51,7 +41,7 @@ const labelled = (kind: string, name: string, namespace: string) =>
 t.test('diff: the stream in apply order; the prune scan asks for our stack only, and places a namespace-less object in default', async (t) => {
   const dir = t.testdir({})
   // What the server answers for our selector: the set's objects and one that left it.
-  const target = await fakeKubectl(dir, {
+  const target = await diffKubectl(dir, {
     items: [labelled('ServiceAccount', 's', 'default'), labelled('ConfigMap', 'c', 'pins'), labelled('ConfigMap', 'left', 'pins')],
   })
   const result = await diffManifests({ target, documents })
