@@ -138,8 +138,8 @@ async function readSource(
 function checkOutputNames(sources: ManifestSource[]): void {
   const seen = new Map<string, ManifestSource>()
   for (const source of sources) {
-    // Case-insensitively too: on macOS' file systems `Kustomization.yaml` is the generated file.
-    if (KUSTOMIZATION_NAMES.includes(source.outputName.toLowerCase()) || KUSTOMIZATION_NAMES.includes(source.outputName)) {
+    // Case-insensitively: on macOS' file systems `Kustomization.yaml` is the generated file.
+    if (KUSTOMIZATION_NAMES.includes(source.outputName.toLowerCase())) {
       throw new ManifestError(`${source.name} would be read by kustomize as a second kustomization beside the generated ${KUSTOMIZATION_FILE}`, {
         file: source.path,
         hint: 'rename the file; the output folder gets its own kustomization.yaml',

@@ -15,7 +15,7 @@ export interface ReadInputOptions {
   limits: Limits
   /** A run-wide budget of bytes (`input-size`) the file counts against. */
   inputBudget?: Budget
-  /** How the file is named in messages (defaults to its path). */
+  /** The error to throw for bad input in this file (default ManifestError; cluster.yml uses ConfigError). */
   errorClass?: InputErrorClass
 }
 
