@@ -31,7 +31,7 @@ export function errnoCode(error: unknown): string | undefined {
 /** `cannot <action> <path>: permission denied (EACCES)` with a hint, exit 3. */
 export function fileSystemError(action: string, path: string, error: unknown): EnvironmentError {
   const code = errnoCode(error)
-  const known = code === undefined ? undefined : MEANINGS[code]
+  const known = code !== undefined && Object.hasOwn(MEANINGS, code) ? MEANINGS[code] : undefined
   const reason = known ? `${known.meaning} (${code})` : (code ?? (error instanceof Error ? error.message : String(error)))
   return new EnvironmentError(`cannot ${action} ${path}: ${reason}`, {
     hint: known?.hint ?? 'check the path and the file system, then retry',

@@ -14,6 +14,14 @@ t.test('errno codes in words, with a hint, as exit 3', async (t) => {
     ['ENOTDIR', 'a part of the path is a file, not a folder (ENOTDIR)', /move the file aside/],
     ['EISDIR', 'a folder is where a file should be (EISDIR)', /move the folder aside/],
     ['EEXIST', 'a file of that name already exists (EEXIST)', /move it aside/],
+    ['ENOTEMPTY', 'the folder is not empty (ENOTEMPTY)', /another program is writing there/],
+    ['ENOENT', 'no such file or folder (ENOENT)', /removed it meanwhile/],
+    ['EBUSY', 'resource busy (a mount point?) (EBUSY)', /below the mount point/],
+    ['EXDEV', 'not on the same file system (EXDEV)', /not a mount point/],
+    ['ENAMETOOLONG', 'name too long (ENAMETOOLONG)', /shorter path/],
+    ['ELOOP', 'too many levels of symbolic links (ELOOP)', /symbolic links on the path/],
+    ['EMFILE', 'too many open files (EMFILE)', /ulimit -n/],
+    ['EIO', 'input/output error (EIO)', /check the disk/],
   ]
   for (const [code, reason, hint] of cases) {
     const error = fileSystemError('write', '/srv/out/a.yml', errno(code))
@@ -24,6 +32,8 @@ t.test('errno codes in words, with a hint, as exit 3', async (t) => {
     t.equal((error.cause as Error).message, `${code}: something, open '/x'`, 'the original kept for --debug')
   }
   t.equal(fileSystemError('write', '/x', errno('EWEIRD')).message, 'cannot write /x: EWEIRD')
+  t.equal(fileSystemError('write', '/x', errno('EWEIRD')).hint, 'check the path and the file system, then retry')
+  t.equal(fileSystemError('write', '/x', errno('toString')).message, 'cannot write /x: toString', 'only own table entries')
   t.equal(fileSystemError('write', '/x', new Error('odd')).message, 'cannot write /x: odd')
   t.equal(fileSystemError('write', '/x', 'odd').hint, 'check the path and the file system, then retry')
   t.equal(errnoCode(errno('ENOENT')), 'ENOENT')

@@ -10,7 +10,8 @@ import { resolveKubernetesVersion, validateManifests } from '../src/validate.js'
 
 /** A kubeconform that reports every file it is given as invalid, with `errors` as its validation errors. */
 async function fakeKubeconform(dir: string, errors: Array<{ path: string; msg: string }>): Promise<string> {
-  const path = join(dir, 'kubeconform')
+  // .cjs: the script is CommonJS whatever package.json scope the fixture folder falls in.
+  const path = join(dir, 'kubeconform.cjs')
   const resource = { kind: 'ConfigMap', name: 'c', version: 'v1', status: 'statusInvalid', msg: 'invalid', validationErrors: errors }
   await writeFile(path, `#!/usr/bin/env node
 const fs = require('fs'), path = require('path')
