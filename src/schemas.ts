@@ -25,6 +25,8 @@ export function mergeSchemaSets(...sets: SchemaSet[]): SchemaSet {
  */
 export async function writeSchemaSet(set: SchemaSet, dir: string): Promise<number> {
   const paths = [...set.files.keys()].sort()
+  // The folder itself too: callers rename it into place even when the set is empty.
+  await mkdir(dir, { recursive: true })
   await Promise.all([...new Set(paths.map((p) => dirname(join(dir, p))))].map((d) => mkdir(d, { recursive: true })))
   // A batch at a time: a thousand files opened at once can exhaust file descriptors.
   const batchSize = 64

@@ -1,7 +1,10 @@
 import t from 'tap'
 import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { defaultNamespace, findPruneCandidates, prunableResources, selectPruneCandidates, type KubectlTarget, type ObjectRef } from '../src/cluster.js'
+import {
+  applyStream, clusterVersion, defaultNamespace, deleteObjects, diffStream, fetchClusterOpenApi, findPruneCandidates, kubectlFailure,
+  prunableResources, runKubectl, selectPruneCandidates, waitForCrds, waitForRollouts, type KubectlTarget, type ObjectRef,
+} from '../src/cluster.js'
 import { fakeKubectl } from './helpers/fake-kubectl.js'
 
 /** A listed object as `kubectl get -o json` prints it; `metadata` adds to the name and namespace. */
@@ -112,3 +115,153 @@ t.test("the namespace for objects without one is the kubeconfig context's, else 
     t.equal(await readFile(join(dir, 'calls'), 'utf8'), 'config view --minify -o jsonpath={.contexts[0].context.namespace}\n')
   }
 })
+
+const result = (exitCode: number, stderr: string, stdout = '') => ({ exitCode, stdout, stderr })
+const target: KubectlTarget = { kubectl: 'kubectl', env: {} }
+
+t.test('kubectl failures a user can act on: unreachable, no credentials, forbidden; anything else as kubectl said it', async (t) => {
+  const cases: Array<[string, string, string, RegExp]> = [
+    ['The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?',
+      'cannot reach the cluster at 127.0.0.1:6443', '', /check --kubeconfig\/--context \(or KUBECONFIG\) and that the API server is up/],
+    ['Unable to connect to the server: dial tcp: lookup api.example.invalid: no such host',
+      'cannot reach the cluster', '', /API server is up/],
+    ['error: Get "https://10.0.0.1:6443/api/v1/namespaces?limit=500": dial tcp 10.0.0.1:6443: i/o timeout',
+      'cannot reach the cluster at https://10.0.0.1:6443', '', /API server is up/],
+    ['E0101 Get "https://k8s.example.com:6443/openapi/v2?timeout=32s": dial tcp 1.2.3.4:6443: connect: connection refused',
+      'cannot reach the cluster at https://k8s.example.com:6443', '', /API server is up/],
+    ['', 'kubectl asked for a username: the kubeconfig user has no credentials', 'Please enter Username: ', /a token, a client certificate or an exec plugin; nothing here answers prompts/],
+    ['Please enter Password: ', 'kubectl asked for a username: the kubeconfig user has no credentials', '', /no credentials|exec plugin/],
+    ['Error from server (Forbidden): daemonsets.apps is forbidden: User "system:serviceaccount:ci:deployer" cannot list resource "daemonsets" in API group "apps" at the cluster scope',
+      'forbidden: user system:serviceaccount:ci:deployer cannot list daemonsets in API group apps', '', /a role that allows it/],
+    ['Error from server (Forbidden): configmaps is forbidden: User "bob" cannot create resource "configmaps" in API group "" in the namespace "kube-system"',
+      'forbidden: user bob cannot create configmaps', '', /more permissions/],
+    ['error: the server does not allow this method\nline two',
+      'kubectl failed (exit code 1): error: the server does not allow this method\nline two', '', /^$/],
+  ]
+  for (const [stderr, message, stdout, hint] of cases) {
+    const error = kubectlFailure(target, result(1, stderr, stdout))
+    t.equal(error.exitCode, 3, message)
+    t.equal(error.message, message)
+    t.match(error.hint ?? '', hint)
+  }
+})
+
+/** A kubectl whose every call prints `stdout` and exits `code`; each call's arguments go to `calls`. */
+async function answering(dir: string, stdout: string, code = 0, extra: Partial<KubectlTarget> = {}): Promise<KubectlTarget> {
+  await writeFile(join(dir, 'out'), stdout)
+  await writeFile(join(dir, 'kubectl'), `#!/bin/sh\necho "$@" >> ${join(dir, 'calls')}\ncat > ${join(dir, 'stdin')}\ncat ${join(dir, 'out')}\nexit ${code}\n`)
+  await chmod(join(dir, 'kubectl'), 0o755)
+  return { kubectl: join(dir, 'kubectl'), env: { PATH: process.env.PATH }, ...extra }
+}
+const callsOf = async (dir: string) => (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n')
+
+t.test('every call names the kubeconfig and context; requests to the server carry a timeout from tool-timeout or the deadline', async (t) => {
+  const dir = t.testdir({})
+  const kubectl = await answering(dir, '', 0, { kubeconfig: '/k/config', context: 'prod', toolTimeout: 90_500 })
+  await runKubectl(kubectl, ['get', 'pods'])
+  await runKubectl(kubectl, ['rollout', 'status', 'ds/x'])
+  await runKubectl(kubectl, ['config', 'view'])
+  await runKubectl({ ...kubectl, kubeconfig: undefined, context: undefined, toolTimeout: 200 }, ['get', 'pods'])
+  await runKubectl({ ...kubectl, deadline: { at: Date.now() + 30_000, flag: '--timeout', value: '30s' } }, ['get', 'pods'])
+  const calls = await callsOf(dir)
+  t.same(calls.slice(0, 4), [
+    '--kubeconfig /k/config --context prod --request-timeout=91s get pods',
+    '--kubeconfig /k/config --context prod rollout status ds/x',
+    '--kubeconfig /k/config --context prod config view',
+    '--request-timeout=1s get pods',
+  ])
+  t.match(calls[4], /^--kubeconfig \/k\/config --context prod --request-timeout=(29|30)s get pods$/, 'the deadline when it is nearer')
+})
+
+t.test('the server version, and a warning when kubectl is more than one minor version away', async (t) => {
+  const version = (client: string, server: string) =>
+    JSON.stringify({ clientVersion: { gitVersion: `v1.${client}.2`, minor: client }, serverVersion: { gitVersion: `v1.${server}.13`, minor: server } })
+  t.same(await clusterVersion(await answering(t.testdir({}), version('31', '32'))), { server: 'v1.32.13', client: 'v1.31.2', skewWarning: undefined })
+  t.same(await clusterVersion(await answering(t.testdir({}), version('33', '32'))), { server: 'v1.32.13', client: 'v1.33.2', skewWarning: undefined })
+  t.equal((await clusterVersion(await answering(t.testdir({}), version('34', '32')))).skewWarning,
+    'kubectl v1.34.2 is 2 minor versions away from the server (v1.32.13); kubectl supports one minor version of skew')
+  t.match((await clusterVersion(await answering(t.testdir({}), version('29', '32')))).skewWarning, /is 3 minor versions away/)
+  t.same(await clusterVersion(await answering(t.testdir({}), JSON.stringify({ serverVersion: { gitVersion: 'v1.32.13' } }))), { server: 'v1.32.13', client: undefined, skewWarning: undefined })
+  const dir = t.testdir({})
+  await t.rejects(clusterVersion(await answering(dir, JSON.stringify({ clientVersion: { gitVersion: 'v1.32.2' } }), 1)), { exitCode: 3 }, 'no server version: kubectl could not reach it')
+  t.same(await callsOf(dir), ['--request-timeout=600s version -o json'])
+  await t.rejects(clusterVersion(await answering(t.testdir({}), version('32', '32'), 1)), { exitCode: 3 }, 'a failed call is a failure whatever it printed')
+})
+
+t.test("the cluster's OpenAPI document, or an error that says what came back", async (t) => {
+  const dir = t.testdir({})
+  t.same(await fetchClusterOpenApi(await answering(dir, '{"swagger":"2.0"}')), { swagger: '2.0' })
+  t.same(await callsOf(dir), ['--request-timeout=600s get --raw /openapi/v2'])
+  await t.rejects(fetchClusterOpenApi(await answering(t.testdir({}), '<html>proxy login</html>')), {
+    exitCode: 3,
+    message: 'the cluster answered /openapi/v2 with something that is not JSON',
+    hint: /point at a Kubernetes API server/,
+  })
+  await t.rejects(fetchClusterOpenApi(await answering(t.testdir({}), '{}', 1)), { exitCode: 3, message: 'kubectl failed (exit code 1)' })
+})
+
+t.test('apply, diff, wait and delete send what kubectl needs', async (t) => {
+  const dir = t.testdir({})
+  const kubectl = await answering(dir, 'configmap/c serverside-applied\n')
+  t.equal(await applyStream(kubectl, 'kind: ConfigMap\n', 'server'), 'configmap/c serverside-applied\n')
+  t.equal(await readFile(join(dir, 'stdin'), 'utf8'), 'kind: ConfigMap\n', 'the stream on stdin')
+  await waitForCrds(kubectl, [])
+  await waitForCrds({ ...kubectl, toolTimeout: 45_000 }, ['gadgets.pins.example.com', 'widgets.pins.example.com'])
+  await deleteObjects(kubectl, [
+    { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'flannel', namespace: 'kube-system' },
+    { apiVersion: 'v1', kind: 'Namespace', name: 'pins' },
+  ], 'client')
+  t.same(await callsOf(dir), [
+    '--request-timeout=600s apply --server-side --field-manager=kubectl-pharos-net --force-conflicts --dry-run=server -f -',
+    '--request-timeout=45s wait --for=condition=Established --timeout=45s customresourcedefinitions.apiextensions.k8s.io/gadgets.pins.example.com customresourcedefinitions.apiextensions.k8s.io/widgets.pins.example.com',
+    '--request-timeout=600s delete DaemonSet.apps flannel -n kube-system --ignore-not-found --wait=false --dry-run=client',
+    '--request-timeout=600s delete Namespace pins --ignore-not-found --wait=false --dry-run=client',
+  ], 'no wait call for no CRDs')
+  t.equal(await deleteObjects(kubectl, [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'a' }, { apiVersion: 'v1', kind: 'ConfigMap', name: 'b' }], 'none'),
+    'configmap/c serverside-applied\n'.repeat(2), "every delete's output")
+
+  const failing = await answering(t.testdir({}), '', 1)
+  await t.rejects(applyStream(failing, '', 'none'), { exitCode: 3 })
+  await t.rejects(waitForCrds(failing, ['x']), { exitCode: 3 })
+  await t.rejects(deleteObjects(failing, [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'a' }], 'none'), { exitCode: 3 })
+})
+
+t.test('diff: exit 0 is the same, 1 is different, anything else is an error', async (t) => {
+  const dir = t.testdir({})
+  t.same(await diffStream(await answering(dir, ''), 'kind: ConfigMap\n'), { changed: false, diff: '' })
+  t.same(await callsOf(dir), ['--request-timeout=600s diff --server-side --field-manager=kubectl-pharos-net --force-conflicts -f -'])
+  t.same(await diffStream(await answering(t.testdir({}), '+ a\n', 1), ''), { changed: true, diff: '+ a\n' })
+  await t.rejects(diffStream(await answering(t.testdir({}), '', 2), ''), { exitCode: 3, message: 'kubectl failed (exit code 2)' })
+})
+
+t.test('rollouts: each DaemonSet and Deployment within one deadline; a timeout is a result, other failures are errors', async (t) => {
+  const dir = t.testdir({})
+  const kubectl = await answering(dir, 'Waiting...\ndaemon set "flannel" successfully rolled out\n')
+  const refs: ObjectRef[] = [
+    { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'flannel', namespace: 'kube-system' },
+    { apiVersion: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'kube-system' },
+    { apiVersion: 'apps/v1', kind: 'Deployment', name: 'coredns' },
+    { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 's' },
+  ]
+  const results = await waitForRollouts(kubectl, refs, 120)
+  t.same(results.map((r) => [r.ref.name, r.ready, r.message]), [
+    ['flannel', true, 'daemon set "flannel" successfully rolled out'],
+    ['coredns', true, 'daemon set "flannel" successfully rolled out'],
+  ])
+  const calls = await callsOf(dir)
+  t.match(calls[0], /^rollout status daemonset\/flannel -n kube-system --timeout=(119|120)s$/)
+  t.match(calls[1], /^rollout status deployment\/coredns --timeout=(119|120)s$/)
+  t.equal(calls.length, 2)
+
+  const timedOut = await waitForRollouts(await stderrKubectl(t.testdir({}), 'error: timed out waiting for the condition', 1), refs.slice(0, 1), 1)
+  t.same(timedOut.map((r) => [r.ready, r.message]), [[false, 'error: timed out waiting for the condition']])
+  await t.rejects(waitForRollouts(await stderrKubectl(t.testdir({}), 'Error from server (NotFound): daemonsets.apps "flannel" not found', 1), refs.slice(0, 1), 1),
+    { exitCode: 3, message: /not found/ })
+})
+
+/** A kubectl that prints `stderr` on stderr and exits `code`. */
+async function stderrKubectl(dir: string, stderr: string, code: number): Promise<KubectlTarget> {
+  await writeFile(join(dir, 'kubectl'), `#!/bin/sh\necho '${stderr}' >&2\nexit ${code}\n`)
+  await chmod(join(dir, 'kubectl'), 0o755)
+  return { kubectl: join(dir, 'kubectl'), env: { PATH: process.env.PATH } }
+}

@@ -1,10 +1,12 @@
 import t from 'tap'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KubectlTarget } from '../src/cluster.js'
 import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments } from '../src/documents.js'
-import { applyOrder, applyPhases, diffManifests } from '../src/deploy.js'
+import { applyManifests, applyOrder, applyPhases, diffManifests } from '../src/deploy.js'
+import { UsageError } from '../src/errors.js'
+import { fakeKubeconform } from './helpers/fake-kubeconform.js'
 import { fakeKubectl } from './helpers/fake-kubectl.js'
 
 const source = (name: string): ManifestSource => ({ path: `/set/${name}`, name, outputName: name, engine: 'plain', text: '' })
@@ -53,4 +55,123 @@ t.test('diff: the stream in apply order; the prune scan asks for our stack only,
   const calls = (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n')
   const get = calls.find((c) => / get /.test(` ${c} `))
   t.match(get, / -l pharos\.kontena\.io\/stack=custom-network /, 'the label with our value, not the key alone')
+})
+
+/** A cluster for apply: each apply's stream goes to apply-N, `listing` is the stack's objects, `openapi` its schema document. */
+async function applyKubectl(dir: string, listing: object, server = 'v1.32.13'): Promise<KubectlTarget> {
+  await writeFile(join(dir, 'listing.json'), JSON.stringify(listing))
+  await writeFile(join(dir, 'openapi.json'), JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: server }, paths: {}, definitions: {} }))
+  return fakeKubectl(dir, {
+    version: `echo '{"clientVersion":{"gitVersion":"v1.30.4","minor":"30"},"serverVersion":{"gitVersion":"${server}","minor":"32"}}'`,
+    apply: `n=$(ls ${dir} | grep -c '^apply-'); cat > ${join(dir, 'apply')}-$n; echo applied-$n`,
+    wait: 'echo established',
+    config: ':',
+    'api-resources': 'printf "configmaps\\nserviceaccounts\\ndaemonsets.apps\\n"',
+    '--raw': `cat ${join(dir, 'openapi.json')}`,
+    get: `cat ${join(dir, 'listing.json')}`,
+    delete: 'echo "configmap \\"left\\" deleted"',
+    rollout: 'echo "daemon set \\"net\\" successfully rolled out"',
+  })
+}
+
+const daemonSet = checkDocuments([{
+  source: source('06-ds.yml'),
+  text: 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: net\n  namespace: pins\nspec:\n  selector:\n    matchLabels:\n      app: net\n  template:\n    metadata:\n      labels:\n        app: net\n    spec:\n      containers:\n      - name: c\n        image: busybox\n',
+}])
+const stackCalls = async (dir: string) => (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n').map((c) => c.replace(/^--request-timeout=\d+s /, ''))
+
+t.test('apply: validated first, then Namespaces and CRDs, their CRDs established, the rest, the prune, the rollouts', async (t) => {
+  const dir = t.testdir({ schemas: {} })
+  const target = await applyKubectl(dir, { items: [labelled('ConfigMap', 'c', 'pins'), labelled('ConfigMap', 'left', 'pins')] })
+  const kubeconform = await fakeKubeconform(dir, 'statusValid')
+  const result = await applyManifests({
+    target, documents: [...documents, ...daemonSet], schemaLocations: [join(dir, 'schemas')], kubeconform, cacheDir: join(dir, 'cache'),
+    dryRun: 'none', prune: true, allowEmpty: false, waitSeconds: 60,
+  })
+  t.equal(result.applied, true)
+  t.equal(result.serverVersion, 'v1.32.13')
+  t.same(result.warnings, ['kubectl v1.30.4 is 2 minor versions away from the server (v1.32.13); kubectl supports one minor version of skew'])
+  t.same(result.pruned, [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'left', namespace: 'pins' }])
+  t.equal(result.output, 'applied-0\napplied-1\nconfigmap "left" deleted\n')
+  t.same(result.rollouts.map((r) => [r.ref.name, r.ready]), [['net', true]])
+  t.same(result.validation.summary, { ...result.validation.summary, invalid: 0, errors: 0, removedApis: 0 })
+
+  const kinds = async (n: number) => [...(await readFile(join(dir, `apply-${n}`), 'utf8')).matchAll(/^kind: (\w+)$/gm)].map((m) => m[1])
+  t.same(await kinds(0), ['CustomResourceDefinition', 'Namespace'])
+  t.same(await kinds(1), ['Gadget', 'ConfigMap', 'ServiceAccount', 'DaemonSet'])
+  const calls = await stackCalls(dir)
+  t.match(calls, [
+    'version -o json',
+    /^-output json -summary -verbose -strict -kubernetes-version 1\.32\.13 -schema-location .*\/schemas /,
+    'apply --server-side --field-manager=kubectl-pharos-net --force-conflicts --dry-run=none -f -',
+    /^wait --for=condition=Established --timeout=\d+s customresourcedefinitions\.apiextensions\.k8s\.io\/gadgets\.pins\.example\.com$/,
+    'apply --server-side --field-manager=kubectl-pharos-net --force-conflicts --dry-run=none -f -',
+    'config view --minify -o jsonpath={.contexts[0].context.namespace}',
+    'api-resources --verbs=list,delete -o name',
+    /^get configmaps,serviceaccounts,daemonsets\.apps --all-namespaces -l pharos\.kontena\.io\/stack=custom-network -o json$/,
+    'delete ConfigMap left -n pins --ignore-not-found --wait=false --dry-run=none',
+    'rollout status daemonset/net -n pins --timeout=60s',
+  ])
+  t.equal(calls.length, 10)
+})
+
+t.test('apply as a server-side dry run: nothing waits, the prune is a dry run too', async (t) => {
+  const dir = t.testdir({ schemas: {} })
+  const target = await applyKubectl(dir, { items: [labelled('ConfigMap', 'left', 'pins')] })
+  const result = await applyManifests({
+    target, documents: daemonSet, schemaLocations: [join(dir, 'schemas')], kubeconform: await fakeKubeconform(dir, 'statusValid'),
+    cacheDir: join(dir, 'cache'), dryRun: 'server', prune: true, allowEmpty: false, waitSeconds: 60,
+  })
+  t.same(result.rollouts, [])
+  const calls = await stackCalls(dir)
+  t.notOk(calls.some((c) => /^(wait|rollout) /.test(c)), 'no wait for CRDs or rollouts')
+  t.ok(calls.includes('delete ConfigMap left -n pins --ignore-not-found --wait=false --dry-run=server'))
+  t.equal(calls.filter((c) => c.startsWith('apply ')).length, 1, 'no call for an empty first phase')
+})
+
+t.test('apply: with findings nothing is applied; without prune nothing is listed; the wait stays within the deadline', async (t) => {
+  const dir = t.testdir({ schemas: {}, invalid: {}, valid: {} })
+  const target = await applyKubectl(dir, { items: [] })
+  const options = { target, documents: daemonSet, schemaLocations: [join(dir, 'schemas')], cacheDir: join(dir, 'cache'), allowEmpty: false } as const
+  const invalid = await applyManifests({ ...options, kubeconform: await fakeKubeconform(join(dir, 'invalid'), 'statusInvalid'), dryRun: 'none', prune: true })
+  t.equal(invalid.applied, false)
+  t.equal(invalid.validation.summary.invalid, 1)
+  t.same(await stackCalls(dir), ['version -o json'], 'the cluster was only asked its version')
+
+  const kubeconform = await fakeKubeconform(join(dir, 'valid'), 'statusValid')
+  const deadline = { at: Date.now() + 20_000, flag: '--timeout', value: '20s' }
+  await applyManifests({ ...options, target: { ...target, deadline }, kubeconform, dryRun: 'none', prune: false, waitSeconds: 300 })
+  const calls = (await stackCalls(dir)).slice(1)
+  t.notOk(calls.some((c) => /^(config|api-resources|get|delete) /.test(c)), 'no prune scan')
+  t.match(calls.at(-1), /^rollout status daemonset\/net -n pins --timeout=(18|19)s$/, 'the time left, not --wait')
+})
+
+t.test('an empty set is refused when it would prune everything, unless asked for', async (t) => {
+  const dir = t.testdir({ schemas: {} })
+  const options = {
+    target: await applyKubectl(dir, { items: [labelled('ConfigMap', 'left', 'pins')] }), documents: [], schemaLocations: [join(dir, 'schemas')],
+    kubeconform: await fakeKubeconform(dir, 'statusValid'), cacheDir: join(dir, 'cache'), dryRun: 'none',
+  } as const
+  await t.rejects(applyManifests({ ...options, prune: true, allowEmpty: false }), {
+    constructor: UsageError,
+    message: 'the rendered set is empty: pruning would delete every object of the stack',
+    hint: /--allow-empty to prune everything on purpose, or --no-prune/,
+  })
+  t.same((await applyManifests({ ...options, prune: true, allowEmpty: true })).pruned.map((r) => r.name), ['left'])
+  t.same((await applyManifests({ ...options, prune: false, allowEmpty: false })).pruned, [])
+})
+
+t.test("without schema locations, the cluster's own schemas, made once per server version and kept", async (t) => {
+  const dir = t.testdir({})
+  const cacheDir = join(dir, 'cache')
+  const options = { documents: daemonSet, schemaLocations: [], kubeconform: await fakeKubeconform(dir, 'statusValid'), cacheDir, dryRun: 'server', prune: false, allowEmpty: false } as const
+  await applyManifests({ ...options, target: await applyKubectl(dir, { items: [] }, 'v1.32.13-gke.1200') })
+  await applyManifests({ ...options, target: await applyKubectl(dir, { items: [] }, 'v1.32.13-gke.1200') })
+  const calls = await stackCalls(dir)
+  t.equal(calls.filter((c) => c === 'get --raw /openapi/v2').length, 1, 'fetched once')
+  t.match(calls.filter((c) => c.startsWith('-output')), [
+    new RegExp(`-kubernetes-version 1\\.32\\.13 -schema-location ${cacheDir}/schemas/v1\\.32\\.13 `),
+    new RegExp(`-kubernetes-version 1\\.32\\.13 -schema-location ${cacheDir}/schemas/v1\\.32\\.13 `),
+  ])
+  t.same(await readdir(join(cacheDir, 'schemas')), ['v1.32.13'], 'no staging folder left behind')
 })

@@ -3,27 +3,11 @@
  * (unit tests may use fakes; test/e2e/validate.ts runs the real one).
  */
 import t from 'tap'
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { checkDocuments } from '../src/documents.js'
 import { resolveKubernetesVersion, validateManifests } from '../src/validate.js'
-
-/** A kubeconform that reports every file it is given as invalid, with `errors` as its validation errors. */
-async function fakeKubeconform(dir: string, errors: Array<{ path: string; msg: string }>): Promise<string> {
-  // .cjs: the script is CommonJS whatever package.json scope the fixture folder falls in.
-  const path = join(dir, 'kubeconform.cjs')
-  const resource = { kind: 'ConfigMap', name: 'c', version: 'v1', status: 'statusInvalid', msg: 'invalid', validationErrors: errors }
-  await writeFile(path, `#!/usr/bin/env node
-const fs = require('fs'), path = require('path')
-const dir = process.argv[process.argv.length - 1]
-const resource = ${JSON.stringify(resource)}
-const resources = fs.readdirSync(dir).map((f) => ({ ...resource, filename: path.join(dir, f) }))
-process.stdout.write(JSON.stringify({ resources }))
-process.exit(1)
-`)
-  await chmod(path, 0o755)
-  return path
-}
+import { fakeKubeconform } from './helpers/fake-kubeconform.js'
 
 const text = `apiVersion: v1
 kind: ConfigMap
@@ -37,7 +21,7 @@ data:
 
 t.test('JSON-pointer paths are unescaped (~1 is /, ~0 is ~) and point at their lines', async (t) => {
   const dir = t.testdir({})
-  const kubeconform = await fakeKubeconform(dir, [
+  const kubeconform = await fakeKubeconform(dir, 'statusInvalid', [
     { path: '/metadata/annotations/example.com~1a~0b', msg: 'bad annotation' },
     { path: '/data/key', msg: 'expected string, but got number' },
   ])

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# npm run mutate: Stryker over all of src/, one group of modules (a pipeline stage or two) at a time.
+# Stryker saves results only when a run ends, and all of src/ is a couple of hours on two cores; a run
+# per group keeps each group's results as soon as it is done (reports/mutation/groups/NAME.incremental.json),
+# so an interrupted run loses at most one group, and running again reuses everything unchanged.
+# The score of all groups together is printed at the end (scripts/mutation-summary.mjs).
+#
+#   npm run mutate                 every group
+#   npm run mutate -- render cli   only these groups
+#   MUTATE_TYPECHECK=1 npm run mutate   with Stryker's TypeScript checker (see stryker.config.mjs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A groups=(
+  [output]='src/output.ts,src/cluster.ts,src/deploy.ts,src/documents.ts,src/document-scan.ts'
+  [config]='src/config.ts,src/validate.ts,src/removed-apis.ts'
+  [cli]='src/cli/**/*.ts,src/discover.ts,src/scaffold.ts,src/pipeline.ts,src/exec.ts'
+  [render]='src/render/**/*.ts'
+  [input]='src/schemas.ts,src/schemas/**/*.ts,src/limits.ts,src/yaml-limits.ts,src/input-file.ts,src/errors.ts,src/cidr.ts,src/fs-errors.ts,src/environment.ts,src/object-name.ts,src/version.ts'
+)
+order=(output config cli render input)
+selected=("$@")
+[ ${#selected[@]} -gt 0 ] || selected=("${order[@]}")
+
+out=reports/mutation/groups
+mkdir -p "$out"
+for name in "${selected[@]}"; do
+  files=${groups[$name]:-}
+  if [ -z "$files" ]; then
+    echo "mutate: no group named '$name' (groups: ${order[*]})" >&2
+    exit 2
+  fi
+  echo "mutate: group $name ($files)" >&2
+  npx stryker run --mutate "$files" --incrementalFile "$out/$name.incremental.json"
+  cp reports/mutation/index.html "$out/$name.html"
+done
+
+# A group not yet run has no file; the summary covers the groups that have one.
+shopt -s nullglob
+results=("$out"/*.incremental.json)
+node scripts/mutation-summary.mjs "${results[@]}"
