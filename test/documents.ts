@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { ManifestSource } from '../src/discover.js'
-import { checkDocuments, objectIdentity } from '../src/documents.js'
+import { checkDocuments, checkDocumentsOf, documentKey, objectIdentity } from '../src/documents.js'
+import { LimitError, resolveLimits } from '../src/limits.js'
 import { ManifestError } from '../src/errors.js'
 
 const source = (name: string, engine: ManifestSource['engine'] = 'plain'): ManifestSource => ({
@@ -109,4 +110,69 @@ t.test('comments before and after a document are kept for the output', async (t)
   const text = '# before the object\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n# after the object\n'
   const [doc] = checkDocuments([{ source, text }])
   t.match(doc?.yaml.toString(), /^# before the object\napiVersion: v1\n[\s\S]*name: c\n\n?# after the object\n$/)
+})
+
+t.test('identity: group, kind, namespace and name, each its own part', async (t) => {
+  const id = (apiVersion: string, kind: string, name: string, namespace?: string) =>
+    objectIdentity({ apiVersion, kind, metadata: namespace === undefined ? { name } : { name, namespace } })
+  t.equal(id('apps/v1', 'DaemonSet', 'x', 'n'), 'apps/DaemonSet/n/x')
+  t.equal(id('v1', 'ConfigMap', 'x'), '/ConfigMap//x', 'the core group is empty, and so is a missing namespace')
+  t.not(id('v1', 'ConfigMap', 'a/b'), id('v1', 'ConfigMap', 'b', 'a'), 'an empty namespace is not a namespace')
+  t.equal(documentKey('a.yml', 2, 14), 'a.yml\u00002\u000014')
+  t.not(documentKey('a.yml', 1, 11), documentKey('a.yml', 11, 1))
+})
+
+t.test('checkDocumentsOf reads plain sources as their own text', async (t) => {
+  const docs = checkDocumentsOf([{ ...source('a.yml'), text: cm('a') }, { ...source('b.yml'), text: cm('b') }])
+  t.same(docs.map((d) => [d.source.name, d.object.metadata.name]), [['a.yml', 'a'], ['b.yml', 'b']])
+})
+
+t.test('yaml-nodes counts across the whole set, not per file', async (t) => {
+  const limits = resolveLimits(['yaml-nodes=20'])
+  t.equal(checkDocuments([{ source: source('a.yml'), text: cm('a') }], limits).length, 1)
+  t.throws(() => checkDocuments(['a', 'b', 'c', 'd', 'e'].map((n) => ({ source: source(`${n}.yml`), text: cm(n) })), limits),
+    { constructor: LimitError, limit: 'yaml-nodes' })
+})
+
+t.test('what is not a mapping, at the line where it starts', async (t) => {
+  const cases: Array<[string, number]> = [
+    ['just text\n', 1],
+    [`${cm('a')}---\n# a list, not an object\n- apiVersion: v1\n`, 8],
+    [`${cm('a')}---\n42\n`, 7],
+  ]
+  for (const [text, line] of cases) {
+    t.throws(() => checkDocuments([{ source: source('a.yml'), text }]), { message: 'a manifest document must be a mapping (an object)', line, col: 1 }, text)
+  }
+  t.same(checkDocuments([{ source: source('a.yml'), text: '---\n~\n---\nnull\n' }]), [], 'null documents are empty ones')
+})
+
+t.test('each missing field is named, and an empty string is missing', async (t) => {
+  const missing = (text: string) => (t.throws(() => checkDocuments([{ source: source('a.yml'), text }])) as ManifestError).message
+  t.equal(missing('apiVersion: ""\nkind: ConfigMap\nmetadata: {name: a}\n'), 'document has no apiVersion')
+  t.equal(missing('apiVersion: 1\nkind: ConfigMap\nmetadata: {name: a}\n'), 'document has no apiVersion')
+  t.equal(missing('apiVersion: v1\nkind: ""\nmetadata: {name: a}\n'), 'document has no kind')
+  t.equal(missing('apiVersion: v1\nkind: [ConfigMap]\nmetadata: {name: a}\n'), 'document has no kind')
+  t.equal(missing('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: 7}\n'), 'document has no metadata.name')
+  t.equal(missing('apiVersion: v1\nkind: List\nitems:\n- kind: Secret\n  metadata: {name: s}\n'), 'document has no apiVersion')
+  const error = t.throws(() => checkDocuments([{ source: source('a.yml'), text: 'kind: x\n' }])) as ManifestError
+  t.equal(error.hint, 'every Kubernetes object needs apiVersion, kind and metadata.name; a template that renders nothing for a document should leave it empty or comment-only')
+})
+
+t.test("a List's items: each at its own line, an empty or missing list is no objects", async (t) => {
+  t.same(checkDocuments([{ source: source('a.yml'), text: 'apiVersion: v1\nkind: List\nitems: []\n' }]), [])
+  t.same(checkDocuments([{ source: source('a.yml'), text: 'apiVersion: v1\nkind: List\n' }]), [])
+  t.same(checkDocuments([{ source: source('a.yml'), text: 'apiVersion: v1\nkind: List\nitems: {}\n' }]), [], 'items that are not a list hold no objects')
+})
+
+t.test('YAML errors: the message without its position (that goes in the location), and the hint', async (t) => {
+  const error = t.throws(() => checkDocuments([{ source: source('bad.yml'), text: `${cm('a')}data:\n  key: value: other\n` }])) as ManifestError
+  t.equal(error.message, 'invalid YAML: Nested mappings are not allowed in compact mappings')
+  t.match(error, { line: 7, col: 8, hint: 'fix the YAML syntax' })
+  const deep = t.throws(() => checkDocuments([{ source: source('deep.yml'), text: `a: ${'['.repeat(2000)}${']'.repeat(2000)}\n` }])) as ManifestError
+  t.equal(deep.message, 'invalid YAML: nested too deeply to read')
+  t.equal(deep.hint, 'collections nested several hundred levels deep are not a Kubernetes object; flatten the document')
+  const templated = t.throws(() => checkDocuments([{ source: source('t.yml.erb', 'erb'), text: 'a: [\n' }])) as ManifestError
+  t.match(templated.hint, /^fix the YAML syntax; the excerpt shows the template's output, not its source$/)
+  const bare = t.throws(() => checkDocuments([{ source: source('t.yml.erb', 'erb'), text: '- 1\n' }])) as ManifestError
+  t.equal(bare.hint, "the excerpt shows the template's output, not its source", 'no hint of its own: only the excerpt note')
 })

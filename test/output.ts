@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { existsSync, utimesSync } from 'node:fs'
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
@@ -365,4 +365,149 @@ t.test('the output folder is missing only between two back-to-back renames, neve
     t.match(calls[gap + 1], { call: 'rename', to: out, outExists: true }, 'and the next one moved the new output in')
     t.ok(calls.slice(0, gap).every((c) => c.call !== 'rm' || !c.from.startsWith(out + '/') && c.from !== out), 'nothing of the output was deleted before')
   }
+})
+
+type FsName = 'renameSync' | 'rmSync' | 'readdirSync' | 'mkdirSync' | 'readFileSync' | 'writeFileSync' | 'statSync' | 'lstatSync'
+
+/**
+ * output.ts with one file-system call failing: `fn` throws `code` when its first argument matches `when`
+ * (the first time only, unless `always`). Every call's name and first two arguments go to `calls`.
+ */
+async function outputWithFailing(t: Test, fn: FsName, when: RegExp, code = 'EIO', always = true) {
+  const fs = await import('node:fs')
+  const calls: string[] = []
+  let failed = false
+  const wrap = <N extends FsName>(name: N) =>
+    ((...args: unknown[]) => {
+      calls.push(`${name} ${args.slice(0, 2).filter((a) => typeof a === 'string').join(' ')}`)
+      if (name === fn && when.test(String(args[0])) && (always || !failed)) {
+        failed = true
+        throw Object.assign(new Error(`${code}: mocked`), { code })
+      }
+      return (fs[name] as (...a: unknown[]) => unknown)(...args)
+    }) as unknown as (typeof fs)[N]
+  const names: FsName[] = ['renameSync', 'rmSync', 'readdirSync', 'mkdirSync', 'readFileSync', 'writeFileSync', 'statSync', 'lstatSync']
+  const module = await t.mockImport<typeof import('../src/output.js')>('../src/output.js', {
+    'node:fs': { ...fs, ...Object.fromEntries(names.map((name) => [name, wrap(name)])) },
+  })
+  return { ...module, calls }
+}
+
+t.test('every file-system step names itself and its path when it fails, and the previous output survives', async (t) => {
+  const HEX = '[0-9a-f]{8}'
+  const cases: Array<[string, FsName, RegExp, (root: string) => RegExp, boolean]> = [
+    // [what, call, the path it fails on, the message, whether an output exists before]
+    ['moving the new output in', 'renameSync', /-staging-/, (r) => new RegExp(`^cannot rename the new output to ${r}/out: input/output error \\(EIO\\)$`), false],
+    ['moving the previous output aside', 'renameSync', /\/out$/, (r) => new RegExp(`^cannot move aside the previous output ${r}/out: `), true],
+    ['moving the new output in over the old', 'renameSync', /-staging-/, (r) => new RegExp(`^cannot rename the new output to ${r}/out: `), true],
+    ['removing the previous output', 'rmSync', new RegExp(`-old-${HEX}$`), (r) => new RegExp(`^cannot remove the previous output ${r}/\\.out\\.pharos-net-old-${HEX}: `), true],
+    ['reading the parent folder', 'readdirSync', /\/root$/, (r) => new RegExp(`^cannot read the folder ${r}: `), true],
+    ['reading the output folder', 'statSync', /\/out$/, (r) => new RegExp(`^cannot read the output folder ${r}/out: `), true],
+    ['reading the marker', 'readFileSync', /\.kubectl-pharos-net$/, (r) => new RegExp(`^cannot read ${r}/out/\\.kubectl-pharos-net: `), true],
+    ['looking for the output', 'lstatSync', /\/out$/, (r) => new RegExp(`^cannot read ${r}/out: `), true],
+    ['creating the lock', 'writeFileSync', /\.lock$/, (r) => new RegExp(`^cannot create the lock file ${r}/\\.out\\.pharos-net\\.lock: `), true],
+    ['creating the staging folder', 'mkdirSync', /-staging-/, (r) => new RegExp(`^cannot create the folder ${r}/\\.out\\.pharos-net-staging-${HEX}: `), true],
+  ]
+  for (const [what, fn, when, message, existing] of cases) {
+    const root = join(t.testdir({ root: {} }), 'root')
+    const out = join(root, 'out')
+    if (existing) await writeOutput(outputFiles(docs.slice(0, 1)), { dir: out, protect: none })
+    const before = existing ? await snapshotTree(out) : undefined
+    const failing = await outputWithFailing(t, fn, when)
+    await t.rejects(failing.writeOutput(outputFiles(docs), { dir: out, protect: none }), { constructor: EnvironmentError, message: message(root) }, what)
+    if (fn === 'rmSync') {
+      t.same((await readdir(out)).sort(), [OUTPUT_MARKER, ...WRITTEN].sort(), `${what}: the new output is in place`)
+    } else if (before) {
+      t.same(await snapshotTree(out), before, `${what}: the previous output is as it was`)
+    }
+    const left = (await readdir(root)).filter((name) => name !== 'out' && !/-old-/.test(name))
+    t.same(left, [], `${what}: no staging folder or lock left`)
+  }
+})
+
+t.test('a lock that cannot be read or moved aside is an error; one that vanishes meanwhile is not', async (t) => {
+  const root = t.testdir({ '.out.pharos-net.lock': '999999999\n' })
+  const out = join(root, 'out')
+  const unreadable = await outputWithFailing(t, 'readFileSync', /\.lock$/)
+  await t.rejects(unreadable.writeOutput(outputFiles(docs), { dir: out, protect: none }), { message: `cannot read the lock file ${root}/.out.pharos-net.lock: input/output error (EIO)` })
+  const stuck = await outputWithFailing(t, 'renameSync', /\.lock$/)
+  await t.rejects(stuck.writeOutput(outputFiles(docs), { dir: out, protect: none }), { message: `cannot take over the stale lock file ${root}/.out.pharos-net.lock: input/output error (EIO)` })
+
+  // Another render took the stale lock over first (rename: ENOENT), or released its own (read: ENOENT): try again.
+  const overtaken = await outputWithFailing(t, 'renameSync', /\.lock$/, 'ENOENT', false)
+  await overtaken.writeOutput(outputFiles(docs), { dir: out, protect: none })
+  t.same((await readdir(out)).sort(), [OUTPUT_MARKER, ...WRITTEN].sort())
+  await writeFile(join(root, '.out.pharos-net.lock'), '999999999\n')
+  const released = await outputWithFailing(t, 'readFileSync', /\.lock$/, 'ENOENT', false)
+  await released.writeOutput(outputFiles(docs), { dir: out, protect: none })
+  t.same(await readdir(root), ['out'])
+})
+
+t.test('staging and previous folders have our names, which a later run recognises', async (t) => {
+  const root = t.testdir({})
+  const out = join(root, 'out')
+  const recorded = await outputWithFailing(t, 'rmSync', /^$/)
+  await recorded.writeOutput(outputFiles(docs), { dir: out, protect: none })
+  await recorded.writeOutput(outputFiles(docs), { dir: out, protect: none })
+  const made = recorded.calls.filter((c) => c.startsWith('mkdirSync ') || c.startsWith('renameSync '))
+  t.match(made, [
+    new RegExp(`^mkdirSync ${root}$`),
+    new RegExp(`^mkdirSync ${root}/\\.out\\.pharos-net-staging-[0-9a-f]{8}$`),
+    new RegExp(`^renameSync ${root}/\\.out\\.pharos-net-staging-[0-9a-f]{8} ${out}$`),
+    new RegExp(`^mkdirSync ${root}$`),
+    new RegExp(`^mkdirSync ${root}/\\.out\\.pharos-net-staging-[0-9a-f]{8}$`),
+    new RegExp(`^renameSync ${out} ${root}/\\.out\\.pharos-net-old-[0-9a-f]{8}$`),
+    new RegExp(`^renameSync ${root}/\\.out\\.pharos-net-staging-[0-9a-f]{8} ${out}$`),
+  ])
+  t.equal(made.length, 7)
+})
+
+t.test('a path that is a file is refused as such', async (t) => {
+  const root = t.testdir({ out: 'a file' })
+  await t.rejects(writeOutput(outputFiles(docs), { dir: join(root, 'out'), protect: none, force: true }), {
+    constructor: UsageError,
+    message: `output path ${join(root, 'out')} is a file, not a folder`,
+    hint: 'choose a folder with -o',
+  })
+  t.equal(await readFile(join(root, 'out'), 'utf8'), 'a file')
+})
+
+t.test('repair restores the newest folder moved aside, and only names that are exactly ours go', async (t) => {
+  const root = t.testdir({ '.out.pharos-net-old-00000001': { 'which.txt': 'older' } })
+  await new Promise((done) => setTimeout(done, 20))
+  await mkdir(join(root, '.out.pharos-net-old-00000002'))
+  await writeFile(join(root, '.out.pharos-net-old-00000002', 'which.txt'), 'newer')
+  const notOurs = ['.out.pharos-netX-old-0123abcd', '.out.pharos-netX.lock.stale-00000000', '.out.pharos-net.lock.stale-00000000x', '.out.pharos-net-old-0123abcdx']
+  for (const name of notOurs) await writeFile(join(root, name), 'not ours')
+  const out = join(root, 'out')
+  await t.rejects(writeOutput(outputFiles(docs), { dir: out, protect: none }), { message: /not written by this tool/ })
+  t.equal(await readFile(join(out, 'which.txt'), 'utf8'), 'newer')
+  t.same((await readdir(root)).sort(), [...notOurs, 'out'].sort())
+  const failing = await outputWithFailing(t, 'rmSync', /\.out\.pharos-net-old-00000009$/)
+  await mkdir(join(root, '.out.pharos-net-old-00000009'))
+  await t.rejects(failing.writeOutput(outputFiles(docs), { dir: out, protect: none, force: true }), {
+    message: `cannot remove the leftover ${root}/.out.pharos-net-old-00000009: input/output error (EIO)`,
+  })
+  await import('node:fs/promises').then((fs) => fs.rm(out, { recursive: true }))
+  const unrestorable = await outputWithFailing(t, 'renameSync', /-old-00000009$/)
+  await t.rejects(unrestorable.writeOutput(outputFiles(docs), { dir: out, protect: none }), {
+    message: `cannot restore the previous output to ${out}: input/output error (EIO)`,
+  })
+})
+
+t.test('labelling leaves other aliases alone, and follows a re-used anchor name as YAML does', async (t) => {
+  const label = { 'pharos.kontena.io/stack': 'custom-network' }
+  const objects = (text: string) => parseAllDocuments(outputStream(checkDocuments([{ source: source('x.yml'), text }]))).map((d) => d.toJS())
+  const [unrelated] = objects(
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: &l\n    app: a\ndata: &d\n  k: v\nbinaryData: *d\nimmutable: false\n' +
+      'extra:\n  labels: *l\n',
+  )
+  t.same(unrelated.binaryData, { k: 'v' }, 'an alias of another anchor keeps its own value')
+  t.same(unrelated.extra.labels, { app: 'a' })
+  t.same(unrelated.metadata.labels, { app: 'a', ...label })
+  const [reused] = objects(
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: &l\n    app: a\ndata: &l\n  k: v\nbinaryData: *l\n',
+  )
+  t.same(reused.binaryData, { k: 'v' }, 'the alias stands for the later anchor of that name')
+  t.same(reused.metadata.labels, { app: 'a', ...label })
 })
