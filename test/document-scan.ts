@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { corpusMissing } from './helpers/corpus.js'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
@@ -158,4 +158,96 @@ t.test('slices carry the document text without its marker, and count across file
     ['1.yml', 1, 8, cm('b')],
     ['2.yml', 0, 1, cm('c')],
   ])
+})
+
+/** document-scan.ts with `yaml`'s parseDocument counted: the fast path is for the shapes it never needs it. */
+async function scanWithParserCount(t: Test) {
+  const yaml = await import('yaml')
+  const count = { parsed: 0 }
+  const module = await t.mockImport<typeof import('../src/document-scan.js')>('../src/document-scan.js', {
+    yaml: { ...yaml, parseDocument: (...args: Parameters<typeof yaml.parseDocument>) => (count.parsed++, yaml.parseDocument(...args)) },
+  })
+  return { ...module, count }
+}
+
+t.test('the everyday shape is read from its lines alone, without the parser', async (t) => {
+  const scan = await scanWithParserCount(t)
+  const texts: Record<string, string> = {
+    'a ConfigMap': cm('a'),
+    'comments, blank lines and a marker comment': `# header\n\n---  # first\n# about a\napiVersion: v1\n\nkind: ConfigMap\nmetadata:\n  # the name\n  name: a\n`,
+    'a sequence at column 0 under another key': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n- apiGroups: [""]\n  resources: [pods]\n',
+    'labels and annotations before the name': 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  labels:\n    name: not-this\n    tier: node\n  annotations:\n    a: |\n      name: nor this\n  name: kube-flannel-ds\n  namespace: kube-system\nspec:\n  template:\n    metadata:\n      name: nor-this\n',
+    'metadata indented by four': 'apiVersion: v1\nkind: Secret\nmetadata:\n    name: s\n    namespace: ns\n',
+    'quoted values': `apiVersion: "v1"\nkind: 'ConfigMap'\nmetadata:\n  name: "01-digits.and-dots"\n  namespace: 'kube-system'\n`,
+    'a list inside metadata': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  finalizers:\n  - example.com/x\n  ownerReferences:\n    - kind: x\n',
+    'values with trailing spaces': 'apiVersion: v1   \nkind: ConfigMap\t\nmetadata:\n  name: a  \n',
+    'an identity key last': 'data:\n  name: x\nmetadata:\n  name: a\nkind: ConfigMap\napiVersion: v1\n',
+    'the namespace before the name': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: ns\n  name: a\n',
+    'a dotted top-level key': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nx.y/z-w: 1\n',
+  }
+  for (const [what, text] of Object.entries(texts)) {
+    const sources = [source(text)]
+    const slices = scan.sliceDocuments(sources)
+    t.ok(slices, `${what}: sliced`)
+    const before = scan.count.parsed
+    const documents = slices && scan.identifyDocuments(slices)
+    t.equal(scan.count.parsed, before, `${what}: without the parser`)
+    t.same(documents?.map((d) => [d.documentIndex, d.line, d.object]), parsed(sources).map(([, index, line, apiVersion, kind, name, namespace]) =>
+      [index, line, { apiVersion, kind, metadata: namespace === undefined ? { name } : { name, namespace } }]), what)
+  }
+})
+
+t.test('what the lines alone cannot tell goes to the parser, which has the last word', async (t) => {
+  const meta = (lines: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n${lines}`
+  const texts: Record<string, string> = {
+    'a comment after a value': meta('  name: a # c\n'),
+    'a reserved word': meta('  name: yes\n'),
+    'null namespace': meta('  name: a\n  namespace: null\n'),
+    'an escape in quotes': meta('  name: "a\\u0062"\n'),
+    'a value continued on the next line': meta('  name: a\n    b\n'),
+    'a namespace continued': meta('  namespace: a\n   b\n  name: c\n'),
+    'a top-level value continued': 'apiVersion: v1\nkind: Config\n Map\nmetadata:\n  name: a\n',
+    'a flow mapping for metadata': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n',
+    'a sequence entry at column 0 in metadata': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n- name: a\n',
+    'a key less indented than the first': meta('    name: a\n  namespace: b\n'),
+    'a duplicate metadata key': meta('  name: a\n  name: b\n'),
+    'a quoted metadata key': meta('  "name": a\n'),
+    'an anchor on a value': meta('  name: &n a\n'),
+    'the name on the next line': meta('  name:\n    a\n'),
+  }
+  const scan = await scanWithParserCount(t)
+  for (const [what, text] of Object.entries(texts)) {
+    const sources = [source(text)]
+    const slices = scan.sliceDocuments(sources)
+    t.ok(slices, `${what}: sliced`)
+    const before = scan.count.parsed
+    const documents = slices && scan.identifyDocuments(slices)
+    t.ok(scan.count.parsed > before, `${what}: the parser was asked`)
+    let expected
+    try {
+      expected = parsed(sources).map(([, , , apiVersion, kind, name, namespace]) => [apiVersion, kind, name, namespace])
+    } catch {
+      expected = undefined
+    }
+    if (documents) t.same(documents.map((d) => [d.object.apiVersion, d.object.kind, d.object.metadata.name, d.object.metadata.namespace]), expected, `${what}: as the parser reads it`)
+  }
+})
+
+t.test('document boundaries: what ends a document, what is not a marker, what the scan leaves alone', async (t) => {
+  const lines = (text: string) => sliceDocuments([source(text)])?.map((s) => [s.documentIndex, s.line])
+  t.same(lines(`${cm('a')}---\n${cm('b')}`), [[0, 1], [1, 7]])
+  t.same(lines(`${cm('a')}---\t\n${cm('b')}`), [[0, 1], [1, 7]], 'a tab after the marker')
+  t.same(lines(`${cm('a')}--- # b\n${cm('b')}`), [[0, 1], [1, 7]], 'a comment after the marker')
+  t.same(lines(`${cm('a')}----\n`), [[0, 1]], 'four dashes at column 0 are not a marker')
+  t.same(lines(`${cm('a')}---x: 1\n`), [[0, 1]], '---x is a key, not a marker')
+  t.same(lines(`${cm('a')}...\n`), undefined, 'a document end')
+  t.same(lines(`${cm('a')}... # end\n`), undefined, 'a document end with a comment')
+  t.same(lines(`${cm('a')}...x: 1\n`), [[0, 1]], '...x is a key')
+  t.same(lines(`%YAML 1.2\n---\n${cm('a')}`), undefined, 'a directive')
+  t.same(lines(`${cm('a')}--- |\n  text\n`), undefined, 'content on the marker')
+  t.same(lines(`# a\n# b\n---\n${cm('a')}`), [[0, 4]], 'comments before the first marker are no document')
+  t.same(lines(`---\n# only a comment\n---\n${cm('a')}`), [[1, 4]], 'a comment-only document between markers counts')
+  t.same(lines(`${cm('a')}---\n`), [[0, 1]], 'a trailing marker starts no document with content')
+  t.same(lines(`- a\n`), undefined, 'a document that is a sequence')
+  t.same(lines(`"a": 1\n`), undefined, 'a quoted top-level key')
 })
