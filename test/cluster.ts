@@ -265,3 +265,42 @@ async function stderrKubectl(dir: string, stderr: string, code: number): Promise
   await chmod(join(dir, 'kubectl'), 0o755)
   return { kubectl: join(dir, 'kubectl'), env: { PATH: process.env.PATH } }
 }
+
+t.test('the prune scan: what it refuses, what it warns about, what it matches', async (t) => {
+  t.same(prunableResources(' configmaps \r\n\n  events\nsecrets'), ['configmaps', 'secrets'], 'lines trimmed, blanks and never-pruned kinds dropped')
+  const set: ObjectRef[] = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', namespace: 'ns' }]
+  t.same(names(selectPruneCandidates([item('Secret', 'x', 'ns'), item('ConfigMap', 'x', 'ns')], set, 'default')), ['Secret ns/x'], 'another kind of the same name is not the set object')
+
+  const unreachable = await fakeKubectl(t.testdir({}), { 'api-resources': "echo 'The connection to the server 10.0.0.1:6443 was refused' >&2; exit 1" })
+  await t.rejects(findPruneCandidates(unreachable, [], 'a=b', 'default'), { exitCode: 3, message: 'cannot reach the cluster at 10.0.0.1:6443' }, 'no kinds at all: nothing can be pruned')
+
+  const dir = t.testdir({})
+  await writeFile(join(dir, 'listing.json'), JSON.stringify({ items: [item('ConfigMap', 'gone', 'ns')] }))
+  const partial = await fakeKubectl(dir, {
+    'api-resources': "printf 'configmaps\\n'; printf '\\n  error: metrics.k8s.io/v1beta1 is down\\nmore\\n' >&2; exit 1",
+    get: `cat ${join(dir, 'listing.json')}; printf '\\n Error from server: secrets is forbidden\\nmore\\n' >&2; exit 1`,
+  })
+  const scan = await findPruneCandidates(partial, [], 'a=b', 'default')
+  t.same(names(scan.candidates), ['ConfigMap ns/gone'])
+  t.same(scan.warnings, [
+    'some API groups could not be listed and are not pruned: error: metrics.k8s.io/v1beta1 is down',
+    'some objects could not be listed: Error from server: secrets is forbidden',
+  ])
+  const garbled = await fakeKubectl(t.testdir({}), { 'api-resources': "echo configmaps", get: "echo 'not json'" })
+  await t.rejects(findPruneCandidates(garbled, [], 'a=b', 'default'), { exitCode: 3, message: 'kubectl failed (exit code 0)' }, 'a listing that is not JSON')
+  const noItems = await fakeKubectl(t.testdir({}), { 'api-resources': "echo configmaps", get: "echo '{}'" })
+  await t.rejects(findPruneCandidates(noItems, [], 'a=b', 'default'), { exitCode: 3 }, 'a listing without items')
+})
+
+t.test('the default namespace needs a successful answer with text in it', async (t) => {
+  for (const [answer, expected] of [["printf net; exit 1", 'default'], ["printf '  \\n'", 'default'], ["printf ' net\\n'", 'net']]) {
+    t.equal(await defaultNamespace(await fakeKubectl(t.testdir({}), { config: answer })), expected, answer)
+  }
+})
+
+t.test('a kubectl that is not there says how to get one', async (t) => {
+  await t.rejects(runKubectl({ kubectl: join(t.testdir({}), 'no-kubectl'), env: {} }, ['version']), {
+    exitCode: 3,
+    hint: 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or pass --kubectl PATH',
+  })
+})

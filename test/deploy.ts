@@ -175,3 +175,24 @@ t.test("without schema locations, the cluster's own schemas, made once per serve
   ])
   t.same(await readdir(join(cacheDir, 'schemas')), ['v1.32.13'], 'no staging folder left behind')
 })
+
+t.test('diff: the version skew is a warning; an empty set asks for no diff; no difference and nothing to prune is unchanged', async (t) => {
+  const dir = t.testdir({})
+  const target = await fakeKubectl(dir, {
+    version: `echo '{"clientVersion":{"gitVersion":"v1.29.0","minor":"29"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}'`,
+    diff: 'exit 0',
+    config: ':',
+    'api-resources': 'printf "configmaps\\n"',
+    get: `echo '{"items":[]}'`,
+  })
+  const empty = await diffManifests({ target, documents: [] })
+  t.same(empty, {
+    serverVersion: 'v1.32.13',
+    warnings: ['kubectl v1.29.0 is 3 minor versions away from the server (v1.32.13); kubectl supports one minor version of skew'],
+    changed: false,
+    diff: '',
+    wouldPrune: [],
+  })
+  t.notOk((await readFile(join(dir, 'calls'), 'utf8')).split('\n').some((c) => / diff /.test(` ${c} `)), 'kubectl diff is not run on nothing')
+  t.equal((await diffManifests({ target, documents: daemonSet })).changed, false)
+})
