@@ -22,6 +22,14 @@ order=(output config cli render input)
 selected=("$@")
 [ ${#selected[@]} -gt 0 ] || selected=("${order[@]}")
 
+# What test/schemas.ts and test/cli/commands/validate.ts need, as scripts/test.sh provides it (no cluster).
+bash scripts/install-tools.sh
+PHAROS_TEST_TOOLS_BIN="$PWD/.tools/bin"
+PHAROS_TEST_K8S_VERSION="${PHAROS_TEST_K8S_VERSION:-$(sed -n 's/^readonly PINNED_K8S_VERSION=//p' scripts/test-cluster.sh)}"
+PHAROS_TEST_OPENAPI=$(bash scripts/fetch-openapi.sh "$PHAROS_TEST_K8S_VERSION")
+export PHAROS_TEST_TOOLS_BIN PHAROS_TEST_K8S_VERSION PHAROS_TEST_OPENAPI
+export PATH="$PHAROS_TEST_TOOLS_BIN:$PATH"
+
 out=reports/mutation/groups
 mkdir -p "$out"
 for name in "${selected[@]}"; do

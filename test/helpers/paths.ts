@@ -7,7 +7,8 @@ export const binDir = join(repoRoot, 'bin')
 /** Real-world CNI manifests, laid beside the clone (../shared/corpus). */
 export const corpusDir = join(repoRoot, '..', 'shared', 'corpus')
 /** Tools installed by scripts/install-tools.sh. */
-export const toolsBinDir = join(repoRoot, '.tools', 'bin')
+/** Where scripts/install-tools.sh puts kubeconform; PHAROS_TEST_TOOLS_BIN for a copy of the tree elsewhere (Stryker's sandbox). */
+export const toolsBinDir = process.env.PHAROS_TEST_TOOLS_BIN ?? join(repoRoot, '.tools', 'bin')
 
 /**
  * Environment for spawning the built tool: bin/ first on PATH, and without tap's NODE_OPTIONS (its
