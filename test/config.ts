@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { loadClusterConfig, type LoadedClusterConfig } from '../src/config.js'
 import { ConfigError, InputErrors, TemplateError, type Diagnostic } from '../src/errors.js'
 
@@ -416,4 +416,122 @@ t.test('a suggestion for an unknown key within a third of its length in edits, a
   t.match(await hint('nexwxrx'), /^Pharos does not read it/, '7 letters: three edits is too far')
   t.equal(await hint('nmae'), 'did you mean `name`?', 'a swap of neighbours is one edit')
   t.equal(await hint('API'), 'did you mean `api`?', 'letter case does not count')
+})
+
+t.test('every diagnostic of cluster.yml: its words, its hint and its place', async (t) => {
+  // [cluster.yml, other files, loads (with warnings) or fails, diagnostics]; DIR is the folder of cluster.yml.
+  const cases: Array<[string, Record<string, unknown>, boolean, Diagnostic[]]> = [
+    ["", {}, false, [
+      { severity: "error", message: "cluster.yml is empty", hint: "start with `network:` and the keys below it, as in Pharos' cluster.yml", line: 1, col: 1 },
+    ]],
+    ["- a\n", {}, false, [
+      { severity: "error", message: "cluster.yml must be a mapping of keys, not a list", hint: "start with `network:` and the keys below it, as in Pharos' cluster.yml", line: 1, col: 1 },
+    ]],
+    ["network:\n  provider: 5\n", {}, false, [
+      { severity: "error", message: "network.provider must be one of weave, calico, custom, not 5", hint: "choose one of: weave, calico, custom (this tool renders custom; the others are built into Pharos)", line: 2, col: 13 },
+    ]],
+    ["network:\n  provider: calico2\n", {}, false, [
+      { severity: "error", message: "network.provider must be one of weave, calico, custom, not \"calico2\"", hint: "choose one of: weave, calico, custom (this tool renders custom; the others are built into Pharos)", line: 2, col: 13 },
+    ]],
+    ["network:\n  pod_network_cidr: 10.96.0.0/12\n  service_cidr: 10.96.0.0/12\n", {}, false, [
+      { severity: "error", message: "network.pod_network_cidr 10.96.0.0/12 and network.service_cidr 10.96.0.0/12 overlap", hint: "pods and services need separate address ranges; change one of them (Pharos' defaults are 10.32.0.0/12 and 10.96.0.0/12)", line: 3, col: 17 },
+    ]],
+    ["network:\n  service_cidr: 10.96.0.0/31\n", {}, false, [
+      { severity: "error", message: "network.service_cidr 10.96.0.0/31 is too small for the DNS service address", hint: "the cluster DNS service takes host number 10 of the service network; use a shorter prefix", line: 2, col: 17 },
+    ]],
+    ["network:\n  firewalld: 5\n", {}, false, [
+      { severity: "error", message: "network.firewalld must be a mapping of keys, not 5", hint: "write the keys of network.firewalld indented below it", line: 2, col: 14 },
+    ]],
+    ["network:\n  firewalld:\n    enabled: yes\n", {}, false, [
+      { severity: "error", message: "network.firewalld.enabled must be true or false, not \"yes\"", hint: "write true or false (YAML 1.2 reads yes/no/on/off as strings); the default is false", line: 3, col: 14 },
+    ]],
+    ["network:\n  custom: 5\n", {}, false, [
+      { severity: "error", message: "network.custom must be a mapping of keys, not 5", hint: "write the keys of network.custom indented below it", line: 2, col: 11 },
+    ]],
+    ["network:\n  custom:\n    manifest_pat: x\n", {}, true, [
+      { severity: "warning", message: "unknown key `network.custom.manifest_pat` in cluster.yml", hint: "did you mean `network.custom.manifest_path`?", line: 3, col: 5 },
+    ]],
+    ["network:\n  provider: custom\n", {}, false, [
+      { severity: "error", message: "network.provider is custom but network.custom.manifest_path is not set", hint: "add network.custom.manifest_path: the folder (or single file) of manifests, relative to the folder holding cluster.yml", line: 1, col: 1 },
+    ]],
+    ["network:\n  provider: custom\n  custom:\n    options: {}\n", {}, false, [
+      { severity: "error", message: "network.provider is custom but network.custom.manifest_path is not set", hint: "add network.custom.manifest_path: the folder (or single file) of manifests, relative to the folder holding cluster.yml", line: 3, col: 3 },
+    ]],
+    ["network:\n  provider: custom\n  custom:\n    manifest_path: \"\"\n", {}, false, [
+      { severity: "error", message: "network.custom.manifest_path must be a path, not \"\"", hint: "write the folder (or single file) of manifests, relative to the folder holding cluster.yml, e.g. ./network/", line: 4, col: 20 },
+    ]],
+    ["network:\n  provider: custom\n  custom:\n    manifest_path: [a]\n", {}, false, [
+      { severity: "error", message: "network.custom.manifest_path must be a path, not a list", hint: "write the folder (or single file) of manifests, relative to the folder holding cluster.yml, e.g. ./network/", line: 4, col: 20 },
+    ]],
+    ["network:\n  provider: custom\n  custom:\n    manifest_path: ../x\n", {}, false, [
+      { severity: "error", message: "network.custom.manifest_path leads outside the folder holding cluster.yml: PARENT/x", hint: "keep the manifests beside cluster.yml; if you trust this config, pass --allow-outside-manifests", line: 4, col: 20 },
+    ]],
+    ["network:\n  provider: custom\n  custom:\n    manifest_path: ./missing\n", {}, false, [
+      { severity: "error", message: "manifest path does not exist: DIR/missing", hint: "network.custom.manifest_path is relative to the folder holding cluster.yml", line: 4, col: 20 },
+    ]],
+    ["network:\n  provider: custom\n  custom:\n    manifest_path: ./a.txt\n", { 'a.txt': 'x' }, false, [
+      { severity: "error", message: "manifest path is not a manifest file: DIR/a.txt", hint: "a single manifest must end in .yml, .yaml, .yml.erb, .yaml.erb, .yml.liquid or .yaml.liquid", line: 4, col: 20 },
+    ]],
+    ["network:\n  provider: custom\n  custom:\n    manifest_path: ./empty\n", { empty: { 'x.txt': '' } }, false, [
+      { severity: "error", message: "no manifests in DIR/empty", hint: "the folder must hold *.yml, *.yaml, *.yml.erb, *.yaml.erb, *.yml.liquid or *.yaml.liquid files (read non-recursively, dotfiles skipped)", line: 4, col: 20 },
+    ]],
+    ["network:\n  pod_network_cidr: abc\n", {}, false, [
+      { severity: "error", message: "network.pod_network_cidr is not a valid CIDR: \"abc\" is not in CIDR notation (address/prefix, e.g. 10.32.0.0/12)", hint: "write an address and a prefix length, e.g. 10.32.0.0/12 (IPv4) or fd00:10:96::/108 (IPv6)", line: 2, col: 21 },
+    ]],
+    ["network:\n  pod_network_cidr: [abc\n", {}, false, [
+      { severity: "error", message: "invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]", hint: "fix the YAML syntax of cluster.yml here", line: 3, col: 1 },
+    ]],
+    ["network: {}\n---\nx: 1\n", {}, false, [
+      { severity: "error", message: "invalid YAML: Source contains multiple documents; please use YAML.parseAllDocuments()", hint: "cluster.yml holds a single YAML document; remove the `---` separator", line: 2, col: 1 },
+    ]],
+    ["network:\n  provider: *nope\n", {}, false, [
+      { severity: "error", message: "invalid YAML: alias *nope has no anchor before it", hint: "mark the value it stands for with &name, above this line", line: 2, col: 13 },
+    ]],
+    ["network:\n  provider: !!foo weave\n", {}, true, [
+      { severity: "warning", message: "Unresolved tag: tag:yaml.org,2002:foo", hint: "the tag is ignored and the value read as plain YAML", line: 2, col: 13 },
+    ]],
+    ["network: {provider: 5, pod_network_cidr: x}\n", {}, false, [
+      { severity: "error", message: "network.provider must be one of weave, calico, custom, not 5", hint: "choose one of: weave, calico, custom (this tool renders custom; the others are built into Pharos)", line: 1, col: 21 },
+      { severity: "error", message: "network.pod_network_cidr is not a valid CIDR: \"x\" is not in CIDR notation (address/prefix, e.g. 10.32.0.0/12)", hint: "write an address and a prefix length, e.g. 10.32.0.0/12 (IPv4) or fd00:10:96::/108 (IPv6)", line: 1, col: 42 },
+    ]],
+    ["netwrok: {}\n", {}, true, [
+      { severity: "warning", message: "unknown key `netwrok` in cluster.yml", hint: "did you mean `network`?", line: 1, col: 1 },
+    ]],
+    ["network:\n  porvider: weave\n", {}, true, [
+      { severity: "warning", message: "unknown key `network.porvider` in cluster.yml", hint: "did you mean `network.provider`?", line: 2, col: 3 },
+    ]],
+    ["zzzzzz: 1\n", {}, true, [
+      { severity: "warning", message: "unknown key `zzzzzz` in cluster.yml", hint: "Pharos does not read it; known keys: name, hosts, network, api, authentication, audit, kube_proxy, kubelet, control_plane, telemetry, pod_security_policy, image_repository, addon_paths, addons, etcd, cloud, admission_plugins, container_runtime, salt, cluster_name", line: 1, col: 1 },
+    ]],
+  ]
+  for (const [yaml, files, loads, expected] of cases) {
+    const dir = t.testdir({ 'cluster.yml': yaml, ...files })
+    const place = (text: string) => text.replace('DIR', dir).replace('PARENT', dirname(dir))
+    const want = expected.map((d) => ({ ...d, message: place(d.message) }))
+    let got: Diagnostic[]
+    try {
+      got = (await loadClusterConfig({ cwd: dir })).warnings
+      t.ok(loads, `${JSON.stringify(yaml)} loads`)
+    } catch (error) {
+      t.notOk(loads, `${JSON.stringify(yaml)} fails`)
+      got = error instanceof InputErrors ? error.diagnostics : [(error as ConfigError).toDiagnostic()]
+    }
+    t.same(got.map(({ severity, message, hint, line, col }) => ({ severity, message, hint, line, col })), want, JSON.stringify(yaml))
+  }
+})
+
+t.test('finding cluster.yml: a path through a file is not found; a name too long cannot be read (exit 3)', async (t) => {
+  const dir = t.testdir({ 'a-file': 'x', 'cluster.yml.erb': 'network: {}\n' })
+  await t.rejects(loadClusterConfig({ cwd: dir, file: 'a-file/cluster.yml' }), {
+    constructor: ConfigError,
+    message: 'config file not found: a-file/cluster.yml',
+    hint: `looked for ${join(dir, 'a-file', 'cluster.yml')}; a relative -c PATH starts at the current folder`,
+  })
+  const long = `${'n'.repeat(300)}.yml`
+  await t.rejects(loadClusterConfig({ cwd: dir, file: long }), {
+    exitCode: 3,
+    message: new RegExp(`^cannot read config file ${join(dir, long)}: ENAMETOOLONG`),
+    hint: "check the file's permissions",
+  })
+  t.equal((await loadClusterConfig({ cwd: dir })).file, join(dir, 'cluster.yml.erb'), 'cluster.yml.erb when there is no cluster.yml')
 })
