@@ -536,3 +536,34 @@ t.test('the OnDelete note: only where the old API defaulted to OnDelete', async 
   const withStrategy = documentsOf('/set/w.yml', object('extensions/v1beta1', 'DaemonSet', `${body}  updateStrategy: {type: OnDelete}\n`))
   t.notOk(upgradeRemovedApis(withStrategy, { dropRemoved: false }).upgrades[0]?.changes.some((c) => note.test(c)), 'a written strategy needs no note')
 })
+
+t.test("the table's facts, as Kubernetes' deprecated API migration guide gives them", async (t) => {
+  const workloads = ['DaemonSet', 'Deployment', 'StatefulSet', 'ReplicaSet']
+  const webhooks = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']
+  t.same(REMOVED_APIS.map((r) => [r.apiVersion, r.kinds, r.removedIn, r.replacement ?? null, r.rewrite ?? null]), [
+    ['extensions/v1beta1', workloads, '1.16', 'apps/v1', 'workload'],
+    ['apps/v1beta1', workloads, '1.16', 'apps/v1', 'workload'],
+    ['apps/v1beta2', workloads, '1.16', 'apps/v1', 'workload'],
+    ['extensions/v1beta1', ['NetworkPolicy'], '1.16', 'networking.k8s.io/v1', 'apiVersion'],
+    ['rbac.authorization.k8s.io/v1beta1', '*', '1.22', 'rbac.authorization.k8s.io/v1', 'apiVersion'],
+    ['apiextensions.k8s.io/v1beta1', ['CustomResourceDefinition'], '1.22', 'apiextensions.k8s.io/v1', null],
+    ['admissionregistration.k8s.io/v1beta1', webhooks, '1.22', 'admissionregistration.k8s.io/v1', 'webhooks'],
+    ['apiregistration.k8s.io/v1beta1', ['APIService'], '1.22', 'apiregistration.k8s.io/v1', 'apiVersion'],
+    ['extensions/v1beta1', ['Ingress'], '1.22', 'networking.k8s.io/v1', null],
+    ['networking.k8s.io/v1beta1', ['Ingress', 'IngressClass'], '1.22', 'networking.k8s.io/v1', null],
+    ['policy/v1beta1', ['PodDisruptionBudget'], '1.25', 'policy/v1', 'apiVersion'],
+    ['policy/v1beta1', ['PodSecurityPolicy'], '1.25', null, null],
+    ['extensions/v1beta1', ['PodSecurityPolicy'], '1.16', null, null],
+    ['batch/v1beta1', ['CronJob'], '1.25', 'batch/v1', 'apiVersion'],
+    ['autoscaling/v2beta1', ['HorizontalPodAutoscaler'], '1.25', 'autoscaling/v2', null],
+    ['autoscaling/v2beta2', ['HorizontalPodAutoscaler'], '1.26', 'autoscaling/v2', null],
+    ['storage.k8s.io/v1beta1', ['CSIStorageCapacity'], '1.27', 'storage.k8s.io/v1', 'apiVersion'],
+    ['flowcontrol.apiserver.k8s.io/v1beta2', '*', '1.29', 'flowcontrol.apiserver.k8s.io/v1', null],
+  ])
+  for (const row of REMOVED_APIS.filter((r) => !r.rewrite)) {
+    t.ok(row.note, `${row.apiVersion}: a report-only row says what to do`)
+    if (row.replacement) t.match(row.note, row.replacement, `${row.apiVersion}: its note names ${row.replacement}`)
+  }
+  t.match(REMOVED_APIS.find((r) => r.kinds.includes('CustomResourceDefinition'))?.note, /structural schema \(openAPIV3Schema\) for every version/)
+  t.match(REMOVED_APIS.find((r) => r.apiVersion === 'autoscaling/v2beta1')?.note, /averageUtilization, averageValue or value$/)
+})
