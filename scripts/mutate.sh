@@ -11,14 +11,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Small groups: each is saved as soon as it is done (a few to twenty minutes each on two cores).
 declare -A groups=(
-  [output]='src/output.ts,src/cluster.ts,src/deploy.ts,src/documents.ts,src/document-scan.ts'
-  [config]='src/config.ts,src/validate.ts,src/removed-apis.ts'
-  [cli]='src/cli/**/*.ts,src/discover.ts,src/scaffold.ts,src/pipeline.ts,src/exec.ts'
-  [render]='src/render/**/*.ts'
-  [input]='src/schemas.ts,src/schemas/**/*.ts,src/limits.ts,src/yaml-limits.ts,src/input-file.ts,src/errors.ts,src/cidr.ts,src/fs-errors.ts,src/environment.ts,src/object-name.ts,src/version.ts'
+  [validate]='src/validate.ts'
+  [cluster]='src/cluster.ts,src/deploy.ts'
+  [output]='src/output.ts,src/documents.ts,src/document-scan.ts'
+  [sources]='src/discover.ts,src/scaffold.ts,src/pipeline.ts,src/exec.ts'
+  [config]='src/config.ts,src/removed-apis.ts'
+  [cli]='src/cli/**/*.ts'
+  [input]='src/limits.ts,src/yaml-limits.ts,src/input-file.ts,src/errors.ts,src/cidr.ts,src/fs-errors.ts,src/environment.ts,src/object-name.ts,src/version.ts'
+  [schemas]='src/schemas.ts,src/schemas/**/*.ts'
+  [liquid]='src/render/index.ts,src/render/context.ts,src/render/liquid.ts,src/render/filters.ts'
+  [erb]='src/render/erb.ts,src/render/erb/**/*.ts'
 )
-order=(output config cli render input)
+order=(validate cluster output sources config cli input schemas liquid erb)
 selected=("$@")
 [ ${#selected[@]} -gt 0 ] || selected=("${order[@]}")
 
