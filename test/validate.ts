@@ -1,12 +1,17 @@
 /**
- * validate's mapping of kubeconform's results, with a stand-in kubeconform that prints a recorded report
- * (unit tests may use fakes; test/e2e/validate.ts runs the real one).
+ * validate's mapping of kubeconform's results: with a stand-in kubeconform that prints a recorded report,
+ * and in-process with the real one (test/e2e/validate.ts runs it through the built CLI).
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { checkDocuments } from '../src/documents.js'
-import { resolveKubernetesVersion, validateManifests } from '../src/validate.js'
+import type { ManifestSource } from '../src/discover.js'
+import { checkDocuments, checkDocumentsOf } from '../src/documents.js'
+import type { Limits } from '../src/limits.js'
+import { findRemovedApis } from '../src/removed-apis.js'
+import { hasFindings, resolveKubernetesVersion, validateManifestFiles, validateManifests } from '../src/validate.js'
+import { toolsBinDir } from './helpers/paths.js'
+import { testSchemaDir, TEST_KUBERNETES_VERSION } from './helpers/schemas.js'
 import { fakeKubeconform } from './helpers/fake-kubeconform.js'
 
 const text = `apiVersion: v1
@@ -47,4 +52,73 @@ t.test('the Kubernetes version: as given, else the one schema folder version, el
   t.equal(await resolveKubernetesVersion(undefined, []), 'master')
   await mkdir(join(two, 'unrelated'))
   t.equal(await resolveKubernetesVersion(undefined, ['https://example.com/schemas']), 'master', 'a URL is not read')
+})
+
+// With the real kubeconform (scripts/install-tools.sh) and schemas of the pinned release, in-process.
+const kubeconformBin = join(toolsBinDir, 'kubeconform')
+const plain = (name: string, text: string): ManifestSource => ({ path: `/set/${name}`, name, outputName: name, engine: 'plain', text })
+const SET = [
+  plain('01-ok.yml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n'),
+  plain('02-bad.yml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  k: 1\n'),
+  plain('03-old.yml', 'apiVersion: extensions/v1beta1\nkind: DaemonSet\nmetadata:\n  name: d\nspec:\n  template:\n    metadata:\n      labels: {app: d}\n    spec:\n      containers: [{name: c, image: busybox}]\n---\napiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: p\n'),
+  plain('04-unknown.yml', 'apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n'),
+]
+
+/** validate.ts with checkDocumentsOf counted: the quick route parses only what it must. */
+async function validateWithParseCount(t: Test) {
+  const documentsModule = await import('../src/documents.js')
+  const parsedSources: string[] = []
+  const module = await t.mockImport<typeof import('../src/validate.js')>('../src/validate.js', {
+    '../src/documents.js': {
+      ...documentsModule,
+      checkDocumentsOf: (sources: ManifestSource[], limits?: Limits) => {
+        parsedSources.push(...sources.map((s) => s.name))
+        return documentsModule.checkDocumentsOf(sources, limits)
+      },
+    },
+  })
+  return { ...module, parsedSources }
+}
+
+t.test('plain files with the real kubeconform: each status, its message and line, from the quick route', async (t) => {
+  const schemas = await testSchemaDir()
+  const validate = await validateWithParseCount(t)
+  const options = { kubernetesVersion: TEST_KUBERNETES_VERSION, schemaLocations: [schemas], kubeconform: kubeconformBin }
+  const report = await validate.validateManifestFiles({ ...options, sources: SET.slice(0, 3) })
+  t.same(report.resources.map((r) => [r.file, r.kind, r.name, r.status, r.rendered, r.errors]), [
+    ['/set/01-ok.yml', 'ConfigMap', 'a', 'valid', false, []],
+    ['/set/01-ok.yml', 'ServiceAccount', 's', 'valid', false, []],
+    ['/set/02-bad.yml', 'ConfigMap', 'b', 'invalid', false, [{ path: 'data.k', message: 'got number, want string', line: 6 }]],
+    ['/set/03-old.yml', 'DaemonSet', 'd', 'removed-api', false, [{ path: '', message: 'extensions/v1beta1 was removed in Kubernetes 1.16; use apps/v1', line: 1 }]],
+    ['/set/03-old.yml', 'PodSecurityPolicy', 'p', 'removed-api', false, [{ path: '', message: 'policy/v1beta1 was removed in Kubernetes 1.25, with no replacement', line: 12 }]],
+  ])
+  t.same(report.resources[3]?.removedApi, { removedIn: '1.16', replacement: 'apps/v1' })
+  t.same(report.summary, { resources: 5, valid: 2, invalid: 1, errors: 0, skipped: 0, removedApis: 2 })
+  t.equal(hasFindings(report), true)
+  t.same(validate.parsedSources, ['02-bad.yml', '03-old.yml'], 'parsed: only the files with an invalid field or a removed API, once each')
+
+  validate.parsedSources.length = 0
+  const clean = await validate.validateManifestFiles({ ...options, sources: SET.slice(0, 1) })
+  t.same(clean.summary, { resources: 2, valid: 2, invalid: 0, errors: 0, skipped: 0, removedApis: 0 })
+  t.equal(hasFindings(clean), false)
+  t.same(validate.parsedSources, [], 'a clean set is never parsed')
+
+  const parsedRoute = await validateManifests({ ...options, documents: checkDocumentsOf(SET.slice(0, 3)), removedApis: findRemovedApis(checkDocumentsOf(SET.slice(0, 3)), TEST_KUBERNETES_VERSION) })
+  t.same(parsedRoute, report, 'the parsed route gives the same report')
+})
+
+t.test('a kind without a schema is an error that says where it looked and what to do', async (t) => {
+  const schemas = await testSchemaDir()
+  const options = { kubernetesVersion: TEST_KUBERNETES_VERSION, schemaLocations: [schemas], kubeconform: kubeconformBin }
+  for (const report of [
+    await validateManifestFiles({ ...options, sources: SET.slice(3) }),
+    await validateManifests({ ...options, documents: checkDocumentsOf(SET.slice(3)), removedApis: [] }),
+  ]) {
+    const [gadget] = report.resources
+    t.equal(gadget?.status, 'error')
+    t.same(gadget?.errors, [{ path: '', message: 'no schema for Gadget example.com/v1 in the schema locations', line: 1 }])
+    t.equal(gadget?.hint, `generate schemas with \`kubectl pharos-net schemas --from-openapi FILE -d DIR\` (or --from-cluster), and add --crds for custom resources; looked in: ${schemas}`)
+    t.same(report.summary, { resources: 1, valid: 0, invalid: 0, errors: 1, skipped: 0, removedApis: 0 })
+    t.equal(hasFindings(report), true)
+  }
 })
