@@ -4,7 +4,7 @@
  */
 import t, { type Test } from 'tap'
 import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments, checkDocumentsOf } from '../src/documents.js'
 import type { Limits } from '../src/limits.js'
@@ -121,4 +121,49 @@ t.test('a kind without a schema is an error that says where it looked and what t
     t.same(report.summary, { resources: 1, valid: 0, invalid: 0, errors: 1, skipped: 0, removedApis: 0 })
     t.equal(hasFindings(report), true)
   }
+})
+
+t.test("the set's own CRDs validate its custom resources, with errors at their lines", async (t) => {
+  const schemas = await testSchemaDir()
+  const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+`
+  const gadgets = 'apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: ok\nspec:\n  size: 3\n---\napiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: bad\nspec:\n  size: big\n'
+  const sources = [plain('01-crd.yml', crd), plain('02-gadgets.yml', gadgets)]
+  const options = { kubernetesVersion: TEST_KUBERNETES_VERSION, schemaLocations: [schemas], kubeconform: kubeconformBin }
+  for (const report of [
+    await validateManifestFiles({ ...options, sources }),
+    await validateManifests({ ...options, documents: checkDocumentsOf(sources), removedApis: [] }),
+  ]) {
+    t.same(report.resources.map((r) => [r.kind, r.name, r.status, r.errors.map((e) => [e.path, e.line])]), [
+      ['CustomResourceDefinition', 'gadgets.example.com', 'valid', []],
+      ['Gadget', 'ok', 'valid', []],
+      ['Gadget', 'bad', 'invalid', [['spec.size', 13]]],
+    ])
+  }
+})
+
+t.test('the version from a schema folder: only folders of the x.y.z-standalone form, only absolute locations', async (t) => {
+  const root = t.testdir({ one: { 'v1.31.4-standalone-strict': {}, 'old-v1.30.0-standalone': {}, 'v1.30-standalone': {} } })
+  t.equal(await resolveKubernetesVersion('v1.30.2', []), '1.30.2', 'a leading v is dropped')
+  t.equal(await resolveKubernetesVersion(undefined, [join(root, 'one')]), '1.31.4')
+  t.equal(await resolveKubernetesVersion(undefined, [relative(process.cwd(), join(root, 'one'))]), 'master', 'a relative location is not read')
 })
