@@ -92,7 +92,8 @@ interface KubeconformResource {
   kind: string
   name: string
   version: string
-  status: 'statusValid' | 'statusInvalid' | 'statusError' | 'statusSkipped' | 'statusEmpty'
+  /** '' for a document with no content (kubeconform v0.7.0 -verbose reports a comment-only one so). */
+  status: 'statusValid' | 'statusInvalid' | 'statusError' | 'statusSkipped' | 'statusEmpty' | ''
   msg: string
   validationErrors?: Array<{ path: string; msg: string }>
 }
@@ -103,6 +104,7 @@ const STATUS: Record<KubeconformResource['status'], ResourceStatus | undefined> 
   statusError: 'error',
   statusSkipped: 'skipped',
   statusEmpty: undefined,
+  '': undefined,
 }
 
 /**
@@ -226,7 +228,7 @@ function matchResults(
 ): KubeconformResource[] | undefined {
   const byIdentity = new Map<string, KubeconformResource[]>()
   for (const result of found) {
-    if (result.status === 'statusEmpty') continue
+    if (result.status === 'statusEmpty' || (result.status === '' && result.kind === '')) continue
     const key = [fileName(result), result.version, result.kind, result.name].join('\0')
     byIdentity.set(key, [...(byIdentity.get(key) ?? []), result])
   }

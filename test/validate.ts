@@ -167,3 +167,20 @@ t.test('the version from a schema folder: only folders of the x.y.z-standalone f
   t.equal(await resolveKubernetesVersion(undefined, [join(root, 'one')]), '1.31.4')
   t.equal(await resolveKubernetesVersion(undefined, [relative(process.cwd(), join(root, 'one'))]), 'master', 'a relative location is not read')
 })
+
+t.test('the quick route hands over what it cannot tell apart, and skips empty documents', async (t) => {
+  const schemas = await testSchemaDir()
+  const validate = await validateWithParseCount(t)
+  const options = { kubernetesVersion: TEST_KUBERNETES_VERSION, schemaLocations: [schemas], kubeconform: kubeconformBin }
+  const empties = plain('01-empty.yml', '---\n# nothing\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n')
+  const quick = await validate.validateManifestFiles({ ...options, sources: [empties] })
+  t.same(quick.resources.map((r) => [r.name, r.status, r.line]), [['a', 'valid', 4]])
+  t.same(validate.parsedSources, [], 'empty documents do not stop the quick route')
+
+  // kubeconform's results carry no namespace: the same name in two namespaces, one of them invalid.
+  const twins = plain('02-twins.yml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: one\ndata:\n  k: v\n---\n' +
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: two\ndata:\n  k: 2\n')
+  const report = await validate.validateManifestFiles({ ...options, sources: [twins] })
+  t.same(report.resources.map((r) => [r.namespace, r.status, r.errors.map((e) => e.line)]), [['one', 'valid', []], ['two', 'invalid', [15]]])
+  t.same(validate.parsedSources, ['02-twins.yml'], 'parsed to tell them apart')
+})
