@@ -196,3 +196,14 @@ t.test('diff: the version skew is a warning; an empty set asks for no diff; no d
   t.notOk((await readFile(join(dir, 'calls'), 'utf8')).split('\n').some((c) => / diff /.test(` ${c} `)), 'kubectl diff is not run on nothing')
   t.equal((await diffManifests({ target, documents: daemonSet })).changed, false)
 })
+
+t.test("the server's version as kubeconform takes it: x.y.z with or without v, else master", async (t) => {
+  for (const [server, expected] of [['1.32.13', '1.32.13'], ['v1.30.2+k3s1', '1.30.2'], ['v1.32', 'master'], ['build-v1.2.3', 'master']]) {
+    const dir = t.testdir({ schemas: {} })
+    await applyManifests({
+      target: await applyKubectl(dir, { items: [] }, server), documents: daemonSet, schemaLocations: [join(dir, 'schemas')],
+      kubeconform: await fakeKubeconform(dir, 'statusValid'), cacheDir: join(dir, 'cache'), dryRun: 'server', prune: false, allowEmpty: false,
+    })
+    t.match(await stackCalls(dir), [/./, new RegExp(`-kubernetes-version ${expected.replace(/\./g, '\\.')} `)], server)
+  }
+})
