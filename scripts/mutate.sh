@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # npm run mutate: Stryker over all of src/, one group of modules (a pipeline stage or two) at a time.
-# Stryker saves results only when a run ends, and all of src/ is a couple of hours on two cores; a run
+# Stryker saves results only when a run ends, and all of src/ is about four hours on two cores; a run
 # per group keeps each group's results as soon as it is done (reports/mutation/groups/NAME.incremental.json),
 # so an interrupted run loses at most one group, and running again reuses everything unchanged.
 # The score of all groups together is printed at the end (scripts/mutation-summary.mjs).
 #
 #   npm run mutate                 every group
-#   npm run mutate -- render cli   only these groups
+#   npm run mutate -- liquid cli   only these groups
 #   MUTATE_TYPECHECK=1 npm run mutate   with Stryker's TypeScript checker (see stryker.config.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
