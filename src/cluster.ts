@@ -24,14 +24,18 @@ function targetArgs(target: KubectlTarget): string[] {
   ]
 }
 
+/** The call's time bound (tool-timeout or the deadline) in whole seconds, as kubectl's timeout flags take it. */
+function boundSeconds(target: KubectlTarget): number {
+  return Math.max(1, Math.ceil(timeBound(target).ms / 1000))
+}
+
 /**
  * Runs kubectl against the target; non-zero exits are returned for the caller to classify. Requests to
  * the server carry --request-timeout, so kubectl itself gives up on a server that accepts and never
  * answers, with its own message; `rollout status` is a watch that its --timeout bounds, `config` is local.
  */
 export function runKubectl(target: KubectlTarget, args: string[], input?: string): Promise<ToolResult> {
-  const seconds = Math.max(1, Math.ceil(timeBound(target).ms / 1000))
-  const requestTimeout = args[0] === 'rollout' || args[0] === 'config' ? [] : [`--request-timeout=${seconds}s`]
+  const requestTimeout = args[0] === 'rollout' || args[0] === 'config' ? [] : [`--request-timeout=${boundSeconds(target)}s`]
   return runTool(target.kubectl, [...targetArgs(target), ...requestTimeout, ...args], {
     input,
     env: target.env,
@@ -220,9 +224,8 @@ export async function applyStream(target: KubectlTarget, stream: string, dryRun:
  */
 export async function waitForCrds(target: KubectlTarget, names: string[]): Promise<void> {
   if (names.length === 0) return
-  const seconds = Math.max(1, Math.ceil(timeBound(target).ms / 1000))
   const result = await runKubectl(target, [
-    'wait', '--for=condition=Established', `--timeout=${seconds}s`,
+    'wait', '--for=condition=Established', `--timeout=${boundSeconds(target)}s`,
     ...names.map((name) => `customresourcedefinitions.apiextensions.k8s.io/${name}`),
   ])
   if (result.exitCode !== 0) throw kubectlFailure(target, result)
