@@ -12,6 +12,7 @@ import { findRemovedApis } from '../src/removed-apis.js'
 import { hasFindings, resolveKubernetesVersion, validateManifestFiles, validateManifests } from '../src/validate.js'
 import { toolsBinDir } from './helpers/paths.js'
 import { testSchemaDir, TEST_KUBERNETES_VERSION } from './helpers/schemas.js'
+import { widget, widgetCrd } from './helpers/widgets.js'
 import { fakeKubeconform } from './helpers/fake-kubeconform.js'
 
 const text = `apiVersion: v1
@@ -125,38 +126,16 @@ t.test('a kind without a schema is an error that says where it looked and what t
 
 t.test("the set's own CRDs validate its custom resources, with errors at their lines", async (t) => {
   const schemas = await testSchemaDir()
-  const crd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: gadgets.example.com
-spec:
-  group: example.com
-  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer}
-`
-  const gadgets = 'apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: ok\nspec:\n  size: 3\n---\napiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: bad\nspec:\n  size: big\n'
-  const sources = [plain('01-crd.yml', crd), plain('02-gadgets.yml', gadgets)]
+  const sources = [plain('01-crd.yml', widgetCrd()), plain('02-widgets.yml', `${widget('ok', '3')}---\n${widget('bad', 'big')}`)]
   const options = { kubernetesVersion: TEST_KUBERNETES_VERSION, schemaLocations: [schemas], kubeconform: kubeconformBin }
   for (const report of [
     await validateManifestFiles({ ...options, sources }),
     await validateManifests({ ...options, documents: checkDocumentsOf(sources), removedApis: [] }),
   ]) {
     t.same(report.resources.map((r) => [r.kind, r.name, r.status, r.errors.map((e) => [e.path, e.line])]), [
-      ['CustomResourceDefinition', 'gadgets.example.com', 'valid', []],
-      ['Gadget', 'ok', 'valid', []],
-      ['Gadget', 'bad', 'invalid', [['spec.size', 13]]],
+      ['CustomResourceDefinition', 'widgets.example.com', 'valid', []],
+      ['Widget', 'ok', 'valid', []],
+      ['Widget', 'bad', 'invalid', [['spec.size', 15]]],
     ])
   }
 })

@@ -13,6 +13,7 @@ import { corpusDir } from '../helpers/paths.js'
 import { testSchemaDir, TEST_KUBERNETES_VERSION } from '../helpers/schemas.js'
 import { snapshotTree } from '../helpers/hostile.js'
 import { pharosNet } from '../helpers/tool.js'
+import { widget, widgetCrd } from '../helpers/widgets.js'
 
 const LEGACY = new Set(['flannel-legacy', 'flannel-legacy-2019'])
 
@@ -201,34 +202,10 @@ t.test('a corpus file given as a file reads the same as through cluster.yml (tex
   }
 })
 
-const widgetCrd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: {type: integer}
-`
-const widget = (name: string, size: string) =>
-  `apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: ${name}\n  namespace: default\nspec:\n  size: ${size}\n`
-
 t.test('what the quick read cannot judge goes to the parser: custom resources of the set, YAML errors', async (t) => {
   const schemas = await testSchemaDir()
   const dir = t.testdir({
-    'widgets.yml': `${widgetCrd}---\n${widget('small', '1')}---\n${widget('odd', 'big')}`,
+    'widgets.yml': `${widgetCrd()}---\n${widget('small', '1')}---\n${widget('odd', 'big')}`,
     'dup.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: "1"\n  a: "2"\n',
     // kubeconform does not report namespaces: it cannot tell these two apart.
     'twins.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: a\n---\n' +

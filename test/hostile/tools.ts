@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { binDir, toolsBinDir } from '../helpers/paths.js'
 import { hostileSandbox, runHostile, snapshotTree } from '../helpers/hostile.js'
 import { testSchemaDir } from '../helpers/schemas.js'
+import { widgetCrd } from '../helpers/widgets.js'
 
 /** An http server on loopback that records every request it gets. */
 async function listen(t: Test): Promise<{ url: string; requests: string[] }> {
@@ -27,28 +28,9 @@ async function listen(t: Test): Promise<{ url: string; requests: string[] }> {
   return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, requests }
 }
 
-const crd = (schemaLines: string) => `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-${schemaLines}
----
-apiVersion: example.com/v1
-kind: Widget
-metadata:
-  name: w
-spec: {size: 1}
-`
+/** The Widget CRD with these schema lines, and one Widget. */
+const crd = (schemaLines: string) =>
+  `${widgetCrd(schemaLines)}---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec: {size: 1}\n`
 
 const CLUSTER = 'network:\n  provider: custom\n  custom:\n    manifest_path: ./net\n'
 
