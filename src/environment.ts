@@ -18,7 +18,8 @@ export function allowedEnvPatterns(flags: readonly string[], env: Record<string,
 
 /** `ENV` for an ERB template: the allowed variables that are set, and a guard that refuses the others. */
 export function environmentView(env: Record<string, string | undefined>, patterns: readonly string[]): Record<string, string> {
-  const allowed = patterns.length > 0 ? picomatch([...patterns], { dot: true }) : () => false
+  // No pattern matches nothing; `*` allows every name, a leading dot included.
+  const allowed = picomatch([...patterns], { dot: true })
   const view: Record<string, string> = {}
   for (const name of Object.keys(env).sort()) {
     const value = env[name]

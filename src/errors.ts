@@ -115,9 +115,9 @@ export function codeFrame(source: string, line: number, col = 1, context = 1): s
   for (let n = first; n <= last; n++) {
     const marker = n === line ? '>' : ' '
     const text = lines[n - first] ?? ''
-    const cut = text.length > FRAME_WIDTH
-    const from = cut ? Math.min(start, Math.max(0, text.length - FRAME_WIDTH)) : 0
-    const shown = cut ? `${from > 0 ? '…' : ''}${text.slice(from, from + FRAME_WIDTH)}${from + FRAME_WIDTH < text.length ? '…' : ''}` : text
+    // A line that fits starts at 0 and is shown whole.
+    const from = Math.min(start, Math.max(0, text.length - FRAME_WIDTH))
+    const shown = `${from > 0 ? '…' : ''}${text.slice(from, from + FRAME_WIDTH)}${from + FRAME_WIDTH < text.length ? '…' : ''}`
     out.push(`${marker} ${String(n).padStart(width)} | ${shown}`)
     if (n === line) {
       const caret = col - 1 - from + (from > 0 ? 1 : 0)

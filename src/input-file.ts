@@ -58,10 +58,9 @@ function checkSize(path: string, size: number, options: ReadInputOptions): void 
   options.inputBudget?.use(size, () => 'the manifest files are too large together', { file: path })
 }
 
-function describeFileType(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+function describeFileType(info: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
   if (info.isDirectory()) return 'a folder'
   if (info.isFIFO()) return 'a FIFO (named pipe)'
-  if (info.isSocket()) return 'a socket'
   if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device'
   return 'not a regular file'
 }
@@ -76,8 +75,6 @@ function openFailure(path: string, cause: NodeJS.ErrnoException, ErrorClass: Inp
       })
     case 'ELOOP':
       return new ErrorClass(`${path} is a symbolic link loop`, { file: path, cause, hint: 'remove the link' })
-    case 'EISDIR':
-      return new ErrorClass(`${path} is a folder, not a file`, { file: path, cause, hint: 'remove or rename it' })
     case 'ENXIO':
       return new ErrorClass(`${path} is a socket or a device, not a regular file`, { file: path, cause, hint: 'remove it' })
     default:
@@ -89,7 +86,7 @@ function openFailure(path: string, cause: NodeJS.ErrnoException, ErrorClass: Inp
   }
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * UTF-8 text with its byte-order mark dropped and line ends made LF, so that output does not depend on the
@@ -113,7 +110,7 @@ export function decodeInputText(bytes: Uint8Array, file: string, ErrorClass: Inp
     const before = Buffer.from(bytes.subarray(0, at)).toString('utf8')
     const line = before.split('\n').length
     const col = before.length - before.lastIndexOf('\n')
-    throw new ErrorClass(`invalid UTF-8: byte 0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')} at offset ${at}`, {
+    throw new ErrorClass(`invalid UTF-8: byte 0x${(bytes[at] ?? 0).toString(16)} at offset ${at}`, {
       file,
       line,
       col,

@@ -130,8 +130,8 @@ export function resolveLimits(flags: readonly string[] = [], env: string | undef
   for (const { text, origin } of settings) {
     const eq = text.indexOf('=')
     const name = text.slice(0, eq).trim()
-    if (eq < 0 || !(LIMIT_NAMES as string[]).includes(name)) {
-      throw new UsageError(`${origin}: ${eq < 0 ? `${text} is not NAME=VALUE` : `unknown limit ${name}`}`, {
+    if (eq <= 0 || !(LIMIT_NAMES as string[]).includes(name)) {
+      throw new UsageError(`${origin}: ${eq <= 0 ? `${text} is not NAME=VALUE` : `unknown limit ${name}`}`, {
         hint: `the limits are ${LIMIT_NAMES.join(', ')}`,
       })
     }

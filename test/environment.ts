@@ -14,6 +14,7 @@ t.test('the view holds the allowed variables that are set, and refuses the other
   const view = environmentView(env, ['CLUSTER_*', 'EMPTY', 'UNSET'])
   t.same(Object.entries(view), [['CLUSTER_CIDR', '10.0.0.0/16'], ['CLUSTER_MTU', '1400'], ['EMPTY', '']], 'sorted, own keys only')
   t.same(Object.entries(environmentView(env, [])), [], 'nothing by default')
+  t.same(Object.entries(environmentView({ '.dot': '1', A: undefined, B: '2' }, ['*'])), [['.dot', '1'], ['B', '2']], '* allows every name; unset is absent')
   t.same(Object.keys(environmentView({ B: '1', A: '2', C: '3' }, ['*'])), ['A', 'B', 'C'], 'sorted whatever the order of the environment')
   const render = (code: string) => compileErb(`<%= ${code} %>`, 'cluster.yml.erb').render({ ENV: view })
   t.equal(render("ENV['CLUSTER_MTU']"), '1400')

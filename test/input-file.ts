@@ -126,7 +126,13 @@ t.test('an encoding error names the byte, its offset, and what to do', async (t)
     message: 'invalid UTF-8: byte 0xe9 at offset 11',
     hint: /save the file as UTF-8/,
   })
-  t.throws(() => decodeInputText(Buffer.from([0x0a, 0x0a, 0x05, 0x80]), 'x.yml'), { message: 'invalid UTF-8: byte 0x80 at offset 3', line: 3, col: 2 }, 'a byte under 0x10 keeps two hex digits')
+  t.throws(() => decodeInputText(Buffer.from([0x0a, 0x0a, 0x05, 0x80]), 'x.yml'), { message: 'invalid UTF-8: byte 0x80 at offset 3', line: 3, col: 2 }, 'a lone continuation byte')
+  // Valid characters at both edges of each sequence length, then a bad byte: the offset counts them whole
+  // (the column counts UTF-16 units, as yaml's positions do).
+  const edges = Buffer.from('\u007f\u0080\u07ff\u0800\uffff\u{10000}\u{10ffff}')
+  for (const bad of [[0x80], [0xc0, 0x80], [0xc1], [0xf5], [0xff], [0xe2, 0x28, 0xa1], [0xe2, 0x82]]) {
+    t.throws(() => decodeInputText(Buffer.concat([edges, Buffer.from(bad)]), 'x.yml'), { message: `invalid UTF-8: byte 0x${bad[0]?.toString(16)} at offset ${edges.length}`, col: 10 }, bad.join(' '))
+  }
   t.throws(() => decodeInputText(Buffer.from([0xc1, 0x81]), 'x.yml'), { message: /byte 0xc1 at offset 0/ }, 'an overlong lead byte')
   t.throws(() => decodeInputText(Buffer.from([0xe2, 0x98]), 'x.yml'), { message: /byte 0xe2 at offset 0/ }, 'a sequence cut short by the end')
   t.throws(() => decodeInputText(Buffer.from([0xf4, 0x90, 0x80, 0x80]), 'x.yml'), { message: /byte 0xf4 at offset 0/ }, 'beyond U+10FFFF')
@@ -134,6 +140,24 @@ t.test('an encoding error names the byte, its offset, and what to do', async (t)
   t.equal(decodeInputText(Buffer.from('\u00e9\u0800\u{10000}\u{10FFFF}'), 'x.yml'), '\u00e9\u0800\u{10000}\u{10FFFF}', 'the edges of each sequence length')
   t.throws(() => decodeInputText(Buffer.from([0xff, 0x61]), 'x.yml'), { message: /invalid UTF-8: byte 0xff/ }, 'one byte of a UTF-16 mark is not UTF-16')
   t.throws(() => decodeInputText(Buffer.from([0x61, 0xfe]), 'x.yml'), { message: /invalid UTF-8: byte 0xfe/ })
+  t.throws(() => decodeInputText(Buffer.from([0xfe, 0x61]), 'x.yml'), { message: /invalid UTF-8: byte 0xfe at offset 0/ })
+  t.throws(() => decodeInputText(Buffer.from([0x61, 0xff]), 'x.yml'), { message: /invalid UTF-8: byte 0xff at offset 1/ })
   t.throws(() => decodeInputText(Buffer.from([0xfe, 0xff, 0, 0x61]), 'x.yml'), { message: 'x.yml is UTF-16 text', hint: /save the file as UTF-8/ })
   t.equal(decodeInputText(Buffer.from('a\uFEFF\r\n'), 'x.yml'), 'a\uFEFF\n', 'only a leading byte-order mark is dropped')
+})
+
+t.test('a file that grew between stat and read is measured again; the file is closed either way', async (t) => {
+  let closed = 0
+  const handle = {
+    stat: async () => ({ isFile: () => true, size: 10 }),
+    readFile: async () => Buffer.alloc(65, 0x61),
+    close: async () => { closed++ },
+  }
+  const { readInputFile: readGrowing } = await t.mockImport<typeof import('../src/input-file.js')>('../src/input-file.js', {
+    'node:fs/promises': { open: async () => handle },
+  })
+  const inputBudget = new Budget('input-size', limits)
+  await t.rejects(readGrowing('grows.yml', { limits, inputBudget }), { limit: 'file-size', message: /the file is 65 bytes/ })
+  t.equal(closed, 1)
+  t.equal(inputBudget.remaining, 90, 'the size at stat was counted; the read stopped at the limit')
 })

@@ -13,6 +13,8 @@ t.test('defaults, then PHAROS_NET_LIMITS, then --limit flags, a later one winnin
   t.equal(resolveLimits(['render-time=250ms'])['render-time'], 250)
   t.equal(resolveLimits(['output-size=1.25KiB'])['output-size'], 1280, 'more than one decimal')
   t.equal(resolveLimits(['file-size=2 MiB '])['file-size'], 2 * 1024 * 1024, 'spaces around the unit')
+  t.same(['1g', '1GiB', '1GB', '1k', '1KB', '1m'].map((size) => resolveLimits([`output-size=${size}`])['output-size']),
+    [2 ** 30, 2 ** 30, 1e9, 1024, 1000, 2 ** 20], 'a unit without B is binary')
   t.same(resolveLimits([], 'file-size=1KiB, ,'), resolveLimits(['file-size=1KiB']), 'blank items in PHAROS_NET_LIMITS are skipped')
 })
 
@@ -21,6 +23,9 @@ t.test('bad settings are usage errors that say what is expected', async (t) => {
     [['speed=3'], undefined, /--limit: unknown limit speed/, /the limits are file-size, input-size/],
     [['file-size'], undefined, /--limit: file-size is not NAME=VALUE/, /the limits are/],
     [['file-sizes'], undefined, /--limit: file-sizes is not NAME=VALUE/, /the limits are/],
+    [['=5'], undefined, /--limit: =5 is not NAME=VALUE/, /the limits are/],
+    [['template-steps=1.5'], undefined, /not a valid value/, /positive whole number/],
+    [['yaml-nodes=1.5'], undefined, /not a valid value/, /positive whole number/],
     [['file-size=2 MiB x'], undefined, /file-size=2 MiB x is not a valid value/, /write a size such as 16MiB/],
     [['file-size=big'], undefined, /file-size=big is not a valid value/, /write a size such as 16MiB/],
     [['render-time=5 fortnights'], undefined, /not a valid value/, /write a duration such as 5s/],
@@ -51,6 +56,8 @@ t.test('a limit error names the limit, its value and how to raise it', async (t)
   t.equal(formatLimit('render-time', 5000), '5s')
   t.equal(formatLimit('render-time', 1500), '1500ms')
   t.equal(formatLimit('file-size', 1000), '1000')
+  t.same(['yaml-nodes', 'template-steps', 'partial-depth'].map((limit) => formatLimit(limit as 'yaml-nodes', 2048)), ['2048', '2048', '2048'], 'counts have no unit')
+  t.equal(new LimitError('partial-depth', 'too deep').message, 'too deep (limit partial-depth: 20)', 'without the run\'s limits, the default')
 })
 
 t.test('a budget counts what a run uses and throws when it is spent', async (t) => {

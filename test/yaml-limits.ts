@@ -50,3 +50,12 @@ t.test('aliases count by what they expand to', async (t) => {
   t.throws(() => parseYamlStream(laughs.join('\n'), options()), { limit: 'alias-size' })
   t.match(parseYamlStream('a: &x 1\n---\nb: *x\n', options())[1]?.errors, [{ code: 'BAD_ALIAS', linePos: [{ line: 3, col: 4 }] }], 'an alias without its anchor is an error where it stands')
 })
+
+t.test('a document with a syntax error gets no further checks', async (t) => {
+  const doc = parseYamlDocument('a: 1\na: 2\nb: [\n', options())
+  t.same(doc.errors.map((e) => e.code), ['BAD_INDENT'], 'the syntax error only, not the duplicate key as well')
+})
+
+t.test('an alias of a mapping with a key and no value', async (t) => {
+  t.equal(aliasExpansion(parseYamlDocument('a: &x\n  ? q\nb: *x\n', options())), 2 + 1 + 0 + 2)
+})
