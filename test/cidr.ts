@@ -19,7 +19,7 @@ t.test('formats IPv6 as RFC 5952: the first longest run of zeros compressed, non
 })
 
 t.test('rejects what is not a CIDR', async (t) => {
-  for (const bad of ['10.0.0.0', '10.0.0.256/8', '10.0.0.0/33', 'fd00::/129', 'nope/8', '', 'x 10.0.0.0/8', '10.0.0.0/8x']) {
+  for (const bad of ['10.0.0.0', '10.0.0.256/8', '010.0.0.0/8', '10.1/16', 'fe80::1%eth0/64', '10.0.0.0/33', 'fd00::/129', 'nope/8', '', 'x 10.0.0.0/8', '10.0.0.0/8x']) {
     t.throws(() => parseCidr(bad), undefined, bad)
   }
 })
