@@ -4,6 +4,7 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
+import { byUtf8Bytes } from './byte-order.js'
 import { ConfigError, ManifestError, UsageError } from './errors.js'
 import { normalizeText, readInputFile } from './input-file.js'
 import { Budget, DEFAULT_LIMITS, type Limits } from './limits.js'
@@ -85,8 +86,9 @@ export async function discoverManifests(manifestPath: string, options: DiscoverO
   }
 
   const root = manifestPath
-  // Code-unit order of the names, as Ruby's Array#sort ordered them for Pharos: `10-a.yml` before `9-b.yml`.
-  const entries = (await readdir(root, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  // Byte order of the names, as Pharos sorted them: `10-a.yml` before `9-b.yml`, `B.yml` before `a.yml`.
+  // (Node's readdir happens to sort on Linux; not everywhere.)
+  const entries = (await readdir(root, { withFileTypes: true })).sort((a, b) => byUtf8Bytes(a.name, b.name))
   const sources: ManifestSource[] = []
   const ignored: string[] = []
   for (const entry of entries) {

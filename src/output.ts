@@ -10,6 +10,7 @@ import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { Document, isAlias, isMap, isScalar, stringify, visit, type Node } from 'yaml'
+import { byUtf8Bytes } from './byte-order.js'
 import { KUSTOMIZATION_FILE } from './discover.js'
 import type { ManifestDocument } from './documents.js'
 import { EnvironmentError, ManifestError, UsageError } from './errors.js'
@@ -51,7 +52,7 @@ export function outputFiles(documents: ManifestDocument[]): OutputFile[] {
 
 /** The marker's exact text for a set of file names: the only text that proves a folder is ours. */
 export function markerText(names: readonly string[]): string {
-  return MARKER_HEADER + [...new Set(names)].sort(byCodeUnit).map((name) => `${name}\n`).join('')
+  return MARKER_HEADER + [...new Set(names)].sort(byUtf8Bytes).map((name) => `${name}\n`).join('')
 }
 
 /** What `kubectl kustomize` builds from the output folder: every object, labelled, in processing order. */
@@ -403,8 +404,4 @@ function attempt<T>(action: string, path: string, step: () => T): T {
 
 function randomHex(): string {
   return randomBytes(4).toString('hex')
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { byUtf8Bytes } from './byte-order.js'
 import { EnvironmentError, UsageError } from './errors.js'
 import { errnoCode, fileSystemError } from './fs-errors.js'
 
@@ -59,7 +60,7 @@ export async function listProviders(templatesDir: string): Promise<string[]> {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue
     if (await isFile(join(templatesDir, entry.name, SET_MARKER))) providers.push(entry.name)
   }
-  return providers.sort(byCodeUnit)
+  return providers.sort(byUtf8Bytes)
 }
 
 export async function scaffoldProvider(options: ScaffoldOptions): Promise<ScaffoldResult> {
@@ -98,7 +99,7 @@ async function listFiles(root: string, prefix = ''): Promise<string[]> {
     if (entry.isDirectory()) found.push(...(await listFiles(root, relative)))
     else if (entry.isFile()) found.push(relative)
   }
-  return found.sort(byCodeUnit)
+  return found.sort(byUtf8Bytes)
 }
 
 /** A checkout with CRLF line endings still scaffolds LF files, as every other output of the tool. */
@@ -213,8 +214,4 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false
   }
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
