@@ -1,6 +1,6 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { EnvironmentError, UsageError } from '../src/errors.js'
@@ -154,18 +154,46 @@ t.test('--force that fails half-way puts every file back', async (t) => {
   }
 })
 
+t.test('--force that fails half-way removes the folders it created', async (t) => {
+  const root = t.testdir({
+    templates: { set: { 'cluster.yml': 'new\n', extra: { deep: { 'a.yml': 'kind: A\n' } }, 'zz.yml': 'new\n' } },
+    out: { 'cluster.yml': 'old\n', 'zz.yml': 'old\n' },
+  })
+  const dir = join(root, 'out')
+  const last = join(dir, 'zz.yml')
+  if (spawnSync('chattr', ['+i', last]).status !== 0) {
+    t.skip('chattr +i is not available here')
+    return
+  }
+  try {
+    const before = await snapshotTree(dir)
+    await t.rejects(scaffoldProvider({ provider: 'set', dir, templatesDir: join(root, 'templates'), force: true }), {
+      message: `cannot write ${last}: operation not permitted (EPERM)`,
+    })
+    t.same(await snapshotTree(dir), before, 'extra/deep/ gone with its file, cluster.yml as it was')
+  } finally {
+    spawnSync('chattr', ['-i', last])
+  }
+})
+
 t.test('a file where the folder should be is refused', async (t) => {
   const dir = join(t.testdir({ taken: 'x' }), 'taken')
   await t.rejects(scaffoldProvider({ provider: 'flannel', dir, templatesDir }), {
     constructor: UsageError,
     message: `${dir} exists and is not a folder`,
+    hint: 'choose a new or empty folder for init',
   })
+  const under = join(dir, 'net')
+  await t.rejects(scaffoldProvider({ provider: 'flannel', dir: under, templatesDir }), {
+    constructor: UsageError,
+    message: `cannot write ${under}: a file or folder is in the way (ENOTDIR)`,
+  }, 'a folder below a file')
 })
 
 t.test('a set is a folder with a cluster.yml; files are sorted and written with LF endings', async (t) => {
   const root = t.testdir({
     templates: {
-      zeta: { 'cluster.yml': 'a: 1\r\nb: 2\r\n', manifests: { 'b.yml': 'kind: B\n', 'a.yml.liquid': 'kind: A\r\n' } },
+      zeta: { 'cluster.yml': 'a: 1\r\nb: 2\r\n', manifests: { 'b.yml': 'kind: B\n', 'a.yml.liquid': 'kind: A\r\n' }, 'manifests.md': 'notes\n' },
       alpha: { 'cluster.yml': '' },
       '.hidden': { 'cluster.yml': '' },
       'no-marker': { 'a.yml': '' },
@@ -176,12 +204,38 @@ t.test('a set is a folder with a cluster.yml; files are sorted and written with 
   t.same(await listProviders(templates), ['alpha', 'zeta'])
   await t.rejects(scaffoldProvider({ provider: 'no-marker', dir: join(root, 'out'), templatesDir: templates }), {
     message: 'unknown provider "no-marker"; available: alpha, zeta',
+    hint: 'pass --provider with one of: alpha, zeta',
   })
+  await symlink('cluster.yml', join(templates, 'zeta', 'link.yml'))
   const dir = join(root, 'out')
   const result = await scaffoldProvider({ provider: 'zeta', dir, templatesDir: templates })
-  t.same(result.files, ['cluster.yml', 'manifests/a.yml.liquid', 'manifests/b.yml'])
+  // Byte order of the whole path: `manifests.md` ('.' is 0x2e) before `manifests/` ('/' is 0x2f). Links are not copied.
+  const files = ['cluster.yml', 'manifests.md', 'manifests/a.yml.liquid', 'manifests/b.yml']
+  t.same(result.files, files)
+  t.same(await snapshotFiles(dir), files)
+  // Node's readdir sorts on Linux (libuv), not everywhere: the order must not come from it.
+  const fs = await import('node:fs/promises')
+  const reversed = await t.mockImport<typeof import('../src/scaffold.js')>('../src/scaffold.js', {
+    'node:fs/promises': { ...fs, readdir: async (...args: Parameters<typeof fs.readdir>) => ((await fs.readdir(...args)) as unknown[]).reverse() },
+  })
+  t.same(await reversed.listProviders(templates), ['alpha', 'zeta'], 'providers, whatever order readdir gives')
+  t.same((await reversed.scaffoldProvider({ provider: 'zeta', dir: join(root, 'out2'), templatesDir: templates })).files, files, 'files too')
   t.equal(await readFile(join(dir, 'cluster.yml'), 'utf8'), 'a: 1\nb: 2\n')
   t.equal(await readFile(join(dir, 'manifests', 'a.yml.liquid'), 'utf8'), 'kind: A\n')
+})
+
+t.test('a new folder whose last step fails leaves nothing behind', async (t) => {
+  const root = t.testdir({})
+  const fs = await import('node:fs/promises')
+  const failing = await t.mockImport<typeof import('../src/scaffold.js')>('../src/scaffold.js', {
+    'node:fs/promises': { ...fs, rename: async () => { throw Object.assign(new Error('cross-device link'), { code: 'EXDEV' }) } },
+  })
+  const dir = join(root, 'net')
+  await t.rejects(failing.scaffoldProvider({ provider: 'flannel', dir, templatesDir }), {
+    message: `cannot write ${dir}: not on the same file system (EXDEV)`,
+    hint: 'choose a folder that is not a mount point',
+  })
+  t.same(await readdir(root), [], 'neither the folder nor its staging copy')
 })
 
 t.test('a missing templates folder is an installation problem', async (t) => {
@@ -192,3 +246,9 @@ t.test('a missing templates folder is an installation problem', async (t) => {
     hint: 'the installation of kubectl-pharos-net is incomplete; reinstall it',
   })
 })
+
+/** Every file below `dir`, relative, sorted. */
+async function snapshotFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort()
+}
