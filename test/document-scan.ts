@@ -131,6 +131,7 @@ t.test('values read as the parser reads them: quoted, commented, nested, typed',
 t.test('gives up on shapes it does not read, so the parser can judge them', async (t) => {
   const cases: Record<string, string> = {
     'a List': 'apiVersion: v1\nkind: List\nitems: []\n',
+    'a List with a name': 'apiVersion: v1\nkind: List\nmetadata:\n  name: l\nitems: []\n',
     'a flow mapping': '{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n',
     'a quoted key': `"apiVersion": v1\nkind: ConfigMap\nmetadata:\n  name: a\n`,
     'content on the marker': `--- !!map\n${cm('a')}`,
@@ -220,6 +221,11 @@ t.test('what the lines alone cannot tell goes to the parser, which has the last 
     'a quoted metadata key': meta('  "name": a\n'),
     'an anchor on a value': meta('  name: &n a\n'),
     'the name on the next line': meta('  name:\n    a\n'),
+    'quotes after plain text': meta('  name: b"a"\n'),
+    'apiVersion continued': 'apiVersion: v\n 1\nkind: ConfigMap\nmetadata:\n  name: a\n',
+    // Booleans and null in YAML 1.1 or 1.2 (kubectl reads 1.1): the parser decides what each one is.
+    ...Object.fromEntries(['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'null', 'Null', 'NULL', 'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF', 'y', 'Y', 'n', 'N']
+      .map((word) => [`the word ${word}`, meta(`  name: ${word}\n`)])),
   }
   const scan = await scanWithParserCount(t)
   for (const [what, text] of Object.entries(texts)) {
@@ -242,6 +248,8 @@ t.test('document boundaries: what ends a document, what is not a marker, what th
   t.same(lines(`${cm('a')}--- # b\n${cm('b')}`), [[0, 1], [1, 7]], 'a comment after the marker')
   t.same(lines(`${cm('a')}----\n`), [[0, 1]], 'four dashes at column 0 are not a marker')
   t.same(lines(`${cm('a')}---x: 1\n`), [[0, 1]], '---x is a key, not a marker')
+  t.same(lines(`${cm('a')}items:\n- ---\n`), [[0, 1]], 'a sequence entry that is three dashes')
+  t.same(lines(`${cm('a')}items:\n- 50%\n- a...\n`), [[0, 1]], 'a % or ... inside a line is text')
   t.same(lines(`${cm('a')}...\n`), undefined, 'a document end')
   t.same(lines(`${cm('a')}... # end\n`), undefined, 'a document end with a comment')
   t.same(lines(`${cm('a')}...x: 1\n`), [[0, 1]], '...x is a key')
