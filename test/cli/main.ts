@@ -197,3 +197,44 @@ t.test('--quiet silences warnings, notes and the summary, not errors', async (t)
   t.equal(failing.code, 2)
   t.match(failing.stderr, /error: config file not found/, 'errors still print')
 })
+
+t.test("a system error the core did not expect is the machine's (exit 3), with a hint for its code", async (t) => {
+  const dir = t.testdir({ 'cluster.yml': goodConfig, net: { '01-cfg.yml.liquid': goodManifest } })
+  const failingWrite = async (code: string) => {
+    let stderr = ''
+    const exit = await main(['render'], {
+      stdout: { write: () => { throw Object.assign(new Error(`${code}: it failed, write`), { code, syscall: 'write' }) } },
+      stderr: { write: (s: string) => (stderr += s) },
+      cwd: dir,
+      env: {},
+    })
+    return { exit, stderr }
+  }
+  t.same(await failingWrite('ENOSPC'), { exit: 3, stderr: 'error: ENOSPC: it failed, write\n  hint: the disk is full: free some space\n' })
+  t.same(await failingWrite('EWHATEVER'), { exit: 3, stderr: 'error: EWHATEVER: it failed, write\n  hint: check the path and its permissions\n' })
+})
+
+t.test('SIGINT or SIGTERM during a command: "interrupted", and the exit code of that signal', async (t) => {
+  const dir = t.testdir({ 'cluster.yml': goodConfig, net: { '01-cfg.yml.liquid': goodManifest } })
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    let stderr = ''
+    const exit = await main(['diff', '--kubectl', '/nonexistent/kubectl'], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      cwd: dir,
+      env: {},
+      signal: AbortSignal.abort(signal),
+    })
+    t.same({ exit, stderr }, { exit: code, stderr: 'interrupted\n' }, signal)
+  }
+})
+
+t.test('a flag that takes one value, given twice, is refused with both values', async (t) => {
+  const dir = t.testdir({ 'cluster.yml': goodConfig, net: { '01-cfg.yml.liquid': goodManifest } })
+  const run = await runCli(['render', '-c', 'a.yml', '--config', 'b.yml'], { cwd: dir })
+  t.equal(run.code, 2)
+  t.match(run.stderr, '--config was given more than once (a.yml, b.yml); give it once')
+  const short = await runCli(['render', '-o', 'x', '-o', 'y'], { cwd: dir })
+  t.match(short.stderr, '--output-dir was given more than once (x, y); give it once', 'named by its long name')
+  t.same(await readdir(dir), ['cluster.yml', 'net'], 'nothing written')
+})
