@@ -16,6 +16,7 @@ import { cidrHost, cidrsOverlap, CidrSyntaxError, formatCidr, hasHostBits, parse
 import { manifestEngine } from './discover.js'
 import { codeFrame, ConfigError, EnvironmentError, InputErrors, type Diagnostic, type Severity } from './errors.js'
 import { environmentView } from './environment.js'
+import { fileSystemFailure } from './fs-errors.js'
 import { readInputFile } from './input-file.js'
 import { Budget, DEFAULT_LIMITS, type Limits } from './limits.js'
 import { compileErb } from './render/erb.js'
@@ -129,7 +130,7 @@ export async function loadClusterConfig(options: LoadClusterConfigOptions): Prom
   }
   report.throwIfErrors()
 
-  return { file, config: assembleConfig(doc, file, network), manifestPath, warnings: inFileOrder(report.warnings) }
+  return { file, config: assembleConfig(doc, network), manifestPath, warnings: inFileOrder(report.warnings) }
 }
 
 async function readConfigFile(options: LoadClusterConfigOptions, limits: Limits): Promise<{ file: string; raw: string }> {
@@ -334,26 +335,16 @@ async function checkManifestPath(path: string, at: number | undefined, report: R
       report.add('error', at, `manifest path does not exist: ${path}`,
         'network.custom.manifest_path is relative to the folder holding cluster.yml')
     } else {
-      report.add('error', at, `cannot read manifest path ${path}: ${(cause as Error).message}`,
-        'check the permissions of the manifest folder')
+      const { reason, hint } = fileSystemFailure(cause)
+      report.add('error', at, `cannot read manifest path ${path}: ${reason}`, hint)
     }
   }
 }
 
 /** The document as plain data, checked values and defaults merged in where Pharos has them. */
-function assembleConfig(doc: Document, file: string, checked: CheckedNetwork): ClusterConfig {
-  let data: Record<string, unknown>
-  try {
-    // Aliases were measured by what they expand to (alias-size); their count alone says little.
-    data = asRecord(doc.toJS({ maxAliasCount: -1 }))
-  } catch (cause) {
-    // yaml refuses alias chains that expand beyond reason (a "billion laughs" document).
-    throw new ConfigError(`${basename(file)} cannot be read as data: ${(cause as Error).message}`, {
-      file,
-      cause,
-      hint: 'use fewer aliases (*name) or write the values out',
-    })
-  }
+function assembleConfig(doc: Document, checked: CheckedNetwork): ClusterConfig {
+  // Aliases were measured by what they expand to when parsed (alias-size); their count alone says little.
+  const data = asRecord(doc.toJS({ maxAliasCount: -1 }))
   const written = asRecord(data.network)
   const network: NetworkConfig = {
     ...written,

@@ -28,13 +28,18 @@ export function errnoCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined
 }
 
-/** `cannot <action> <path>: permission denied (EACCES)` with a hint, exit 3. */
-export function fileSystemError(action: string, path: string, error: unknown): EnvironmentError {
+/** What a failed file-system call means, in words (`permission denied (EACCES)`), and what to do. */
+export function fileSystemFailure(error: unknown): { reason: string; hint: string } {
   const code = errnoCode(error)
   const known = code !== undefined && Object.hasOwn(MEANINGS, code) ? MEANINGS[code] : undefined
-  const reason = known ? `${known.meaning} (${code})` : (code ?? (error instanceof Error ? error.message : String(error)))
-  return new EnvironmentError(`cannot ${action} ${path}: ${reason}`, {
+  return {
+    reason: known ? `${known.meaning} (${code})` : (code ?? (error instanceof Error ? error.message : String(error))),
     hint: known?.hint ?? 'check the path and the file system, then retry',
-    cause: error,
-  })
+  }
+}
+
+/** `cannot <action> <path>: permission denied (EACCES)` with a hint, exit 3. */
+export function fileSystemError(action: string, path: string, error: unknown): EnvironmentError {
+  const { reason, hint } = fileSystemFailure(error)
+  return new EnvironmentError(`cannot ${action} ${path}: ${reason}`, { hint, cause: error })
 }

@@ -300,6 +300,17 @@ t.test('a manifest path that does not exist', async (t) => {
   t.match(error, { message: `manifest path does not exist: ${join(t.testdirName, 'flannel')}`, line: 4, col: 20 })
 })
 
+t.test('a manifest path that cannot be read says why in words', async (t) => {
+  const error = await failure(t, 'network:\n  provider: custom\n  custom:\n    manifest_path: ./net\n', { net: t.fixture('symlink', 'net') })
+  t.type(error, ConfigError)
+  t.match(error, {
+    message: `cannot read manifest path ${join(t.testdirName, 'net')}: too many levels of symbolic links (ELOOP)`,
+    hint: 'check the symbolic links on the path',
+    line: 4,
+    col: 20,
+  })
+})
+
 t.test('a folder without manifests: dotfiles and other files do not count', async (t) => {
   const dir = join(fixtures, 'config-empty-folder')
   const error = await loadClusterConfig({ cwd: dir }).catch((e: unknown) => e)
