@@ -53,7 +53,7 @@ export function estimateYamlNodes(text: string): number {
 /** Every document of a stream, checked as the module comment says; problems land in `doc.errors`. */
 export function parseYamlStream(text: string, options: YamlLimitOptions, yamlOptions: YamlOptions = {}): Document.Parsed[] {
   countNodes(text, options)
-  const parsed = parseAllDocuments(text, { ...yamlOptions, lineCounter: options.lineCounter, uniqueKeys: false, prettyErrors: true })
+  const parsed = parseAllDocuments(text, { ...yamlOptions, ...CHECKED_BY_US, lineCounter: options.lineCounter })
   // An EmptyStream (no document at all) is not an array.
   const documents = Array.isArray(parsed) ? parsed : []
   for (const doc of documents) checkParsed(doc, options)
@@ -63,10 +63,14 @@ export function parseYamlStream(text: string, options: YamlLimitOptions, yamlOpt
 /** A single document (cluster.yml), checked the same way. */
 export function parseYamlDocument(text: string, options: YamlLimitOptions, yamlOptions: YamlOptions = {}): Document.Parsed {
   countNodes(text, options)
-  const doc = parseDocument(text, { ...yamlOptions, lineCounter: options.lineCounter, uniqueKeys: false, prettyErrors: true })
+  const doc = parseDocument(text, { ...yamlOptions, ...CHECKED_BY_US, lineCounter: options.lineCounter })
   checkParsed(doc, options)
   return doc
 }
+
+// Duplicate keys are found here, in linear time. yaml's warnings (a mapping used as a key) would reach the
+// user's stderr as a Node process warning; what we report comes from the document's own checks.
+const CHECKED_BY_US = { uniqueKeys: false, prettyErrors: true, logLevel: 'error' } as const
 
 function countNodes(text: string, options: YamlLimitOptions): void {
   const nodes = estimateYamlNodes(text)

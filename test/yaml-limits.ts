@@ -59,3 +59,14 @@ t.test('a document with a syntax error gets no further checks', async (t) => {
 t.test('an alias of a mapping with a key and no value', async (t) => {
   t.equal(aliasExpansion(parseYamlDocument('a: &x\n  ? q\nb: *x\n', options())), 2 + 1 + 0 + 2)
 })
+
+t.test("yaml's warnings do not reach the user's stderr as Node process warnings", async (t) => {
+  const warnings: string[] = []
+  const listener = (warning: Error) => warnings.push(warning.message)
+  process.on('warning', listener)
+  t.teardown(() => process.off('warning', listener))
+  t.same(parseYamlDocument('? [a, b]\n: 1\n', options()).toJS(), { '[ a, b ]': 1 })
+  t.same(parseYamlStream('? {a: 1}\n: 2\n', options())[0]?.toJS(), { '{ a: 1 }': 2 })
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(warnings, [])
+})
