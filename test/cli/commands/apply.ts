@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { parseDuration } from '../../../src/cli/commands/apply.js'
 import { UsageError } from '../../../src/errors.js'
 import { runCli } from '../../helpers/cli.js'
+import { fakeKubeconform } from '../../helpers/fake-kubeconform.js'
+import { fakeKubectl as answeringKubectl } from '../../helpers/fake-kubectl.js'
 
 t.test('durations', async (t) => {
   t.equal(parseDuration('90'), 90)
@@ -59,4 +61,69 @@ t.test('a kubeconfig user without credentials: kubectl gets no stdin to prompt o
   t.ok(Date.now() - started < 10_000, `returned after ${Date.now() - started} ms`)
   t.equal(run.code, 3, run.stderr)
   t.match(run.stderr, /^error: kubectl asked for a username: the kubeconfig user has no credentials\n/)
+})
+
+/** A cluster for the command layer: `diff` answers with `diffScript`, `listing` is what carries our stack label. */
+async function cluster(dir: string, listing: object[], scripts: Record<string, string> = {}): Promise<string> {
+  await writeFile(join(dir, 'listing.json'), JSON.stringify({ items: listing }))
+  await writeFile(join(dir, 'openapi.json'), JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.13' }, paths: {}, definitions: {} }))
+  const { kubectl } = await answeringKubectl(dir, {
+    version: `echo '{"clientVersion":{"gitVersion":"v1.32.4","minor":"32"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}'`,
+    config: ':',
+    'api-resources': 'printf "configmaps\\n"',
+    '--raw': `cat ${join(dir, 'openapi.json')}`,
+    get: `cat ${join(dir, 'listing.json')}`,
+    apply: 'echo "configmap/a serverside-applied"',
+    delete: 'echo "configmap \\"left\\" deleted"',
+    ...scripts,
+  })
+  return kubectl
+}
+const ours = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels: { 'pharos.kontena.io/stack': 'custom-network' } } })
+const env = { PATH: process.env.PATH ?? '' }
+
+t.test('diff prints kubectl diff, then each object prune would delete; exit 1 when anything differs', async (t) => {
+  const cwd = t.testdir(project)
+  const kubectl = await cluster(cwd, [ours('a'), ours('left')], { diff: 'echo "+  data: new"; exit 1' })
+  const run = await runCli(['diff', '--kubectl', kubectl], { cwd, env })
+  t.same(run, { code: 1, stdout: '+  data: new\nprune: ConfigMap default/left (v1) would be deleted\n', stderr: '' })
+
+  const same = await cluster(t.testdir(project), [ours('a')], { diff: ':' })
+  t.same(await runCli(['diff', '--kubectl', same], { cwd, env }), { code: 0, stdout: '', stderr: '' }, 'no difference, nothing to prune')
+})
+
+t.test('apply prints what kubectl applied and pruned; a version skew is a warning unless --quiet', async (t) => {
+  const cwd = t.testdir(project)
+  const kubectl = await cluster(cwd, [ours('a'), ours('left')], {
+    version: `echo '{"clientVersion":{"gitVersion":"v1.29.0","minor":"29"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}'`,
+  })
+  const kubeconform = await fakeKubeconform(cwd, 'statusValid')
+  const run = await runCli(['apply', '--kubectl', kubectl, '--kubeconform', kubeconform], { cwd, env })
+  t.equal(run.code, 0, run.stderr)
+  t.equal(run.stdout, 'configmap/a serverside-applied\nconfigmap "left" deleted\n')
+  t.equal(run.stderr, 'warning: kubectl v1.29.0 is 3 minor versions away from the server (v1.32.13); kubectl supports one minor version of skew\n')
+  t.equal((await runCli(['apply', '-q', '--kubectl', kubectl, '--kubeconform', kubeconform], { cwd, env })).stderr, '')
+})
+
+t.test('apply with validation findings applies nothing: the findings on stdout, exit 1', async (t) => {
+  const cwd = t.testdir(project)
+  const kubectl = await cluster(cwd, [])
+  const kubeconform = await fakeKubeconform(cwd, 'statusInvalid', [{ path: '/data', msg: 'expected object' }])
+  const run = await runCli(['apply', '--kubectl', kubectl, '--kubeconform', kubeconform], { cwd, env })
+  t.equal(run.code, 1)
+  t.match(run.stdout, /net\/cm\.yml:1: .*expected object/)
+  t.equal(run.stderr, 'error: validation failed; nothing was applied\n')
+  const calls = await readFile(join(cwd, 'calls'), 'utf8')
+  t.notMatch(calls, /^apply /m, 'kubectl apply never ran')
+})
+
+t.test('apply --wait: a rollout that does not finish is an error with what to look at, exit 1', async (t) => {
+  const cwd = t.testdir({
+    ...project,
+    net: { 'ds.yml': 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: net\n  namespace: kube-system\nspec:\n  selector:\n    matchLabels: {app: net}\n  template:\n    metadata:\n      labels: {app: net}\n    spec:\n      containers: [{name: c, image: busybox}]\n' },
+  })
+  const kubectl = await cluster(cwd, [], { rollout: 'echo "error: timed out waiting for the condition" >&2; exit 1' })
+  const run = await runCli(['apply', '--wait', '--kubectl', kubectl, '--kubeconform', await fakeKubeconform(cwd, 'statusValid')], { cwd, env })
+  t.equal(run.code, 1)
+  t.match(run.stderr, /^error: DaemonSet kube-system\/net is not ready: .*timed out waiting for the condition\n {2}hint: check its pods \(kubectl describe, kubectl logs\); --timeout gives it longer\n$/)
 })
