@@ -64,6 +64,8 @@ t.test('validate - with nothing on standard input is bad input; validate -- - re
   const dashes = await runWithStdin(['validate', ...kubeconform, '--', '-'], cwd, twoObjects)
   t.equal(dashes.code, 0, dashes.stderr)
   t.match(dashes.stdout, /2 resources: 2 valid/)
+  const none = await runCli(['validate', '-', ...kubeconform], { cwd })
+  t.same(none, { code: 2, stdout: '', stderr: 'error: no standard input to read\n  hint: pipe manifests in, or pass a PATH\n' }, 'no stdin at all')
   const two = await runWithStdin(['validate', '--', '-', 'more'], cwd, twoObjects)
   t.equal(two.code, 2)
   t.match(two.stderr, /validate takes one PATH, got - more/)
