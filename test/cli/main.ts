@@ -238,3 +238,22 @@ t.test('a flag that takes one value, given twice, is refused with both values', 
   t.match(short.stderr, '--output-dir was given more than once (x, y); give it once', 'named by its long name')
   t.same(await readdir(dir), ['cluster.yml', 'net'], 'nothing written')
 })
+
+t.test('render notes: each upgrade with what it changed, each object left out with why', async (t) => {
+  const dir = t.testdir({
+    'cluster.yml': goodConfig,
+    net: {
+      '01-cfg.yml.liquid': goodManifest,
+      '02-old.yml': 'apiVersion: extensions/v1beta1\nkind: DaemonSet\nmetadata:\n  name: agent\n  namespace: kube-system\nspec:\n  template:\n    metadata:\n      labels: {app: agent}\n    spec:\n      containers: [{name: a, image: a}]\n---\napiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: open\nspec: {}\n',
+    },
+  })
+  const run = await runCli(['render', '-o', 'out', '--upgrade-apis', '--drop-removed'], { cwd: dir })
+  t.equal(run.code, 0, run.stderr)
+  t.equal(run.stderr, [
+    'net/02-old.yml:1: note: DaemonSet agent: extensions/v1beta1 → apps/v1; added spec.selector.matchLabels from the pod template labels; ' +
+      'spec.updateStrategy now defaults to RollingUpdate (extensions/v1beta1 defaulted to OnDelete)',
+    'net/02-old.yml:13: note: left out PodSecurityPolicy open: policy/v1beta1 was removed in Kubernetes 1.25 without a replacement',
+    'rendered 2 objects from 2 files into out',
+    '',
+  ].join('\n'))
+})
