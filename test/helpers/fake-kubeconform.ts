@@ -26,3 +26,11 @@ process.exit(${status === 'statusValid' ? 0 : 1})
   await chmod(path, 0o755)
   return path
 }
+
+/** A stand-in kubeconform that runs the shell `script` whatever it is asked (a slow one, a crashing one). */
+export async function scriptedKubeconform(dir: string, script: string): Promise<string> {
+  const path = join(dir, 'kubeconform')
+  await writeFile(path, `#!/bin/sh\n${script}\n`)
+  await chmod(path, 0o755)
+  return path
+}

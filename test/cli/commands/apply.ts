@@ -1,11 +1,11 @@
 import t from 'tap'
-import { chmod, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseDuration } from '../../../src/cli/commands/apply.js'
 import { UsageError } from '../../../src/errors.js'
 import { runCli } from '../../helpers/cli.js'
 import { fakeKubeconform } from '../../helpers/fake-kubeconform.js'
-import { fakeKubectl as answeringKubectl } from '../../helpers/fake-kubectl.js'
+import { fakeKubectl } from '../../helpers/fake-kubectl.js'
 
 t.test('durations', async (t) => {
   t.equal(parseDuration('90'), 90)
@@ -20,17 +20,12 @@ const project = {
   net: { 'cm.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n' },
 }
 
-/** A stand-in kubectl (fakes of tools belong to unit tests only) that logs its arguments and runs `script`. */
-async function fakeKubectl(dir: string, script: string): Promise<string> {
-  const path = join(dir, 'kubectl')
-  await writeFile(path, `#!/bin/sh\necho "$@" >> ${join(dir, 'calls')}\n${script}\n`)
-  await chmod(path, 0o755)
-  return path
-}
+/** A stand-in kubectl that never answers. */
+const silentKubectl = async (dir: string) => (await fakeKubectl(dir, {}, 'sleep 30')).kubectl
 
 t.test("--timeout bounds apply's kubectl calls; server calls carry --request-timeout", async (t) => {
   const cwd = t.testdir(project)
-  const kubectl = await fakeKubectl(cwd, 'sleep 30')
+  const kubectl = await silentKubectl(cwd)
   const started = Date.now()
   const run = await runCli(['apply', '--kubectl', kubectl, '--timeout', '4s'], { cwd })
   t.ok(Date.now() - started < 12_000, `stopped after ${Date.now() - started} ms`)
@@ -41,7 +36,7 @@ t.test("--timeout bounds apply's kubectl calls; server calls carry --request-tim
 
 t.test('the tool-timeout limit bounds them too, when it is the tighter', async (t) => {
   const cwd = t.testdir(project)
-  const kubectl = await fakeKubectl(cwd, 'sleep 30')
+  const kubectl = await silentKubectl(cwd)
   const run = await runCli(['apply', '--kubectl', kubectl, '--limit', 'tool-timeout=500ms'], { cwd })
   t.equal(run.code, 3)
   t.match(run.stderr, /kubectl did not finish within 500ms \(limit tool-timeout\)/)
@@ -67,7 +62,7 @@ t.test('a kubeconfig user without credentials: kubectl gets no stdin to prompt o
 async function cluster(dir: string, listing: object[], scripts: Record<string, string> = {}): Promise<string> {
   await writeFile(join(dir, 'listing.json'), JSON.stringify({ items: listing }))
   await writeFile(join(dir, 'openapi.json'), JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.13' }, paths: {}, definitions: {} }))
-  const { kubectl } = await answeringKubectl(dir, {
+  const { kubectl } = await fakeKubectl(dir, {
     version: `echo '{"clientVersion":{"gitVersion":"v1.32.4","minor":"32"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}'`,
     config: ':',
     'api-resources': 'printf "configmaps\\n"',

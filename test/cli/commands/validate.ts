@@ -1,8 +1,8 @@
 import t from 'tap'
-import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '../../../src/cli/main.js'
 import { runCli } from '../../helpers/cli.js'
+import { scriptedKubeconform } from '../../helpers/fake-kubeconform.js'
 import { toolsBinDir } from '../../helpers/paths.js'
 import { testSchemaDir } from '../../helpers/schemas.js'
 
@@ -43,13 +43,6 @@ async function runWithStdin(argv: string[], cwd: string, stdin: string) {
   return { code, stdout, stderr }
 }
 
-/** A stand-in for kubeconform that runs `script` (fakes of tools belong to unit tests only). */
-async function fakeKubeconform(dir: string, script: string): Promise<string> {
-  const path = join(dir, 'kubeconform')
-  await writeFile(path, `#!/bin/sh\n${script}\n`)
-  await chmod(path, 0o755)
-  return path
-}
 
 t.test('validate - with nothing on standard input is bad input; validate -- - reads it', async (t) => {
   const schemas = await testSchemaDir()
@@ -73,7 +66,7 @@ t.test('validate - with nothing on standard input is bad input; validate -- - re
 
 t.test('--limit tool-timeout stops a kubeconform that does not finish: exit 3, saying how to raise it', async (t) => {
   const cwd = t.testdir({ 'set.yml': twoObjects })
-  const slow = await fakeKubeconform(cwd, 'sleep 30')
+  const slow = await scriptedKubeconform(cwd, 'sleep 30')
   for (const route of [[], ['--upgrade-apis']]) {
     const started = Date.now()
     const run = await runCli(['validate', 'set.yml', '--kubeconform', slow, '--limit', 'tool-timeout=1s', ...route], { cwd })
@@ -86,7 +79,7 @@ t.test('--limit tool-timeout stops a kubeconform that does not finish: exit 3, s
 t.test('kubeconform printing nothing, or not its report, is exit 3 on both routes, never "a bug"', async (t) => {
   const cwd = t.testdir({ 'set.yml': twoObjects })
   for (const [what, script] of [['nothing', 'exit 0'], ['garbage', 'echo "panic: oops" >&2; echo "{ not json"; exit 2'], ['other JSON', 'echo \'{"resources": [1, 2]}\''], ['a list', 'echo []']]) {
-    const fake = await fakeKubeconform(cwd, script)
+    const fake = await scriptedKubeconform(cwd, script)
     for (const route of [[], ['--upgrade-apis']]) {
       const run = await runCli(['validate', 'set.yml', '--kubeconform', fake, ...route], { cwd })
       t.equal(run.code, 3, `${what} ${route}: ${run.stderr}`)
