@@ -189,8 +189,7 @@ function checkNetwork(doc: Document, root: YAMLMap, report: Report): CheckedNetw
     const value = scalarValue(providerEntry.value)
     provider = PROVIDERS.find((choice) => choice === value)
     if (!provider) {
-      const written = typeof value === 'string' ? `"${value}"` : describe(providerEntry.value)
-      report.add('error', providerEntry.at, `network.provider must be one of ${PROVIDERS.join(', ')}, not ${written}`,
+      report.add('error', providerEntry.at, `network.provider must be one of ${PROVIDERS.join(', ')}, not ${describe(providerEntry.value)}`,
         `choose one of: ${PROVIDERS.join(', ')} (this tool renders custom; the others are built into Pharos)`)
     }
   }

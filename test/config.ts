@@ -338,6 +338,21 @@ t.test('wrong types', async (t) => {
     line: 1,
     col: 10,
   })
+  const custom = (value: string) => `network:\n  provider: custom\n  custom:\n    manifest_path: ${value}\n`
+  t.match(await failure(t, custom('{dir: net}')), { message: 'network.custom.manifest_path must be a path, not a mapping', line: 4, col: 20 })
+  t.match(await failure(t, custom('[net]')), { message: 'network.custom.manifest_path must be a path, not a list' })
+  t.match(await failure(t, custom('12')), { message: 'network.custom.manifest_path must be a path, not 12' })
+  t.match(await failure(t, custom('"  "')), { message: 'network.custom.manifest_path must be a path, not "  "' })
+  t.match(await failure(t, 'network:\n  provider: 5\n'), { message: 'network.provider must be one of weave, calico, custom, not 5' })
+  t.match(await failure(t, 'network:\n  provider: [custom]\n'), { message: 'network.provider must be one of weave, calico, custom, not a list' })
+})
+
+t.test('an unknown key with nothing close lists the known keys of its section', async (t) => {
+  const loaded = await load(t, 'network:\n  provider: weave\n  xyzzy: 1\n')
+  t.match(loaded.warnings, [{
+    message: 'unknown key `network.xyzzy`',
+    hint: /^Pharos does not read it; known keys under network: .*pod_network_cidr/,
+  }])
 })
 
 t.test('several problems are reported together, in file order', async (t) => {
