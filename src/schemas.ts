@@ -24,7 +24,8 @@ export function mergeSchemaSets(...sets: SchemaSet[]): SchemaSet {
  * on every run, and kubeconform reads them all); the same set gives the same bytes. Returns how many.
  */
 export async function writeSchemaSet(set: SchemaSet, dir: string): Promise<number> {
-  const paths = [...set.files.keys()].sort()
+  // Written in any order: each file's bytes depend only on its schema.
+  const paths = [...set.files.keys()]
   // The folder itself too: callers rename it into place even when the set is empty.
   await mkdir(dir, { recursive: true })
   await Promise.all([...new Set(paths.map((p) => dirname(join(dir, p))))].map((d) => mkdir(d, { recursive: true })))

@@ -364,6 +364,13 @@ t.test('writeSchemaSet writes compact JSON with a final newline, key order kept'
     '{"type":"object","b":[{"z":1,"a":2}],"a":null}\n',
   )
   t.equal(await readFile(join(dir, 'nested', 'schemas', LOOSE, 'x-v1.json'), 'utf8'), '{}\n')
+  const again: SchemaSet = { files: new Map([[`${STRICT}/x-v1.json`, { type: 'string' }], [`${STRICT}/deeper/y-v1.json`, {}]]) }
+  t.equal(await writeSchemaSet(again, join(dir, 'nested', 'schemas')), 2, 'into folders that exist, and ones that do not')
+  t.equal(await readFile(join(dir, 'nested', 'schemas', STRICT, 'x-v1.json'), 'utf8'), '{"type":"string"}\n')
+  const many: SchemaSet = { files: new Map(Array.from({ length: 130 }, (_, i) => [`${LOOSE}/k${i}-v1.json`, { i }])) }
+  t.equal(await writeSchemaSet(many, join(dir, 'many')), 130, 'more than one batch')
+  t.equal((await readdir(join(dir, 'many', LOOSE))).length, 130)
+  t.equal(await readFile(join(dir, 'many', LOOSE, 'k129-v1.json'), 'utf8'), '{"i":129}\n')
 })
 
 t.test('readOpenApiFile reads an OpenAPI v2 document and says what is wrong with others', async (t) => {
