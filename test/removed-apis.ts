@@ -448,6 +448,8 @@ t.test('webhook configurations: rewritten only when every webhook has what v1 re
       '[v1, v1beta1], the AdmissionReview versions it understands), which v1 requires, ' +
       'then render with --upgrade-apis',
   }])
+  const unnamed = documentsOf('/set/webhooks.yml', webhookConfiguration('  - sideEffects: None\n    admissionReviewVersions: [v1]\n  - clientConfig: {}\n'))
+  t.match(findRemovedApis(unnamed, 'master'), [{ hint: /^webhooks\[1\] needs sideEffects/ }], 'a webhook without a name is named by its index')
   const kept = upgradeRemovedApis(partial, { dropRemoved: true })
   t.same(kept.upgrades, [])
   t.same(kept.dropped, [], 'it has a replacement, so it is never dropped')
