@@ -342,6 +342,11 @@ t.test('a CRD whose names would be refused, or would escape the schema folder, i
     t.equal(error.message, `CustomResourceDefinition bad.example.com has an invalid ${part}`)
     t.match(error.hint, /DNS labels/)
   }
+  const good = [crd('X', 'x'), crd('Widget', 'a.b-c.example.com', 'v1beta1'), crd('Widget', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`)]
+  t.equal(schemasFromCrds(good, { kubernetesVersion: V }).files.size, 6, 'one-letter kinds and groups, dashes inside, a group of 253 characters')
+  for (const [bad, part] of [[crd('Widget', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`), 'group'], [crd('Widget', 'example.com.'), 'group'], [crd('Widget', 'example.com', 'v1-'), 'version']] as Array<[object, string]>) {
+    t.throws(() => schemasFromCrds([bad], { kubernetesVersion: V }), { message: new RegExp(`has an invalid ${part} `) }, part)
+  }
   const odd = { definitions: { X: { type: 'object', 'x-kubernetes-group-version-kind': [{ group: '', kind: 'a/b', version: 'v1' }] } } }
   const error = t.throws(() => schemasFromOpenApi(odd, { kubernetesVersion: V })) as ConfigError
   t.type(error, ConfigError)
