@@ -40,14 +40,32 @@ t.test('JSON-pointer paths are unescaped (~1 is /, ~0 is ~) and point at their l
   t.equal(report.summary.invalid, 1)
 })
 
+t.test("a CRD schema that validation cannot use is an error at the CRD's own line", async (t) => {
+  const dir = t.testdir({})
+  const kubeconform = await fakeKubeconform(dir, 'statusValid')
+  const crdText = widgetCrd(['          type: object', '          properties:', '            spec:', "              $ref: 'https://example.com/spec.json'"].join('\n'))
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: before\n'
+  const documents = checkDocuments([
+    { source: plain('01-cm.yml', cm), text: cm },
+    { source: plain('02-crd.yml', crdText), text: crdText },
+  ])
+  await t.rejects(validateManifests({ documents, removedApis: [], kubernetesVersion: '1.32.0', schemaLocations: [], kubeconform, tmpDir: dir }), {
+    message: /^CustomResourceDefinition widgets\.example\.com: \$ref is not supported in a CRD schema/,
+    file: '/set/02-crd.yml',
+    line: 18,
+  })
+})
+
 t.test('the Kubernetes version: as given, else the one schema folder version, else master', async (t) => {
   const root = t.testdir({
     one: { 'v1.31.4-standalone-strict': {}, 'v1.31.4-standalone': {} },
+    major: { 'v10.1.2-standalone-strict': {} },
     two: { 'v1.31.4-standalone-strict': {}, 'v1.32.1-standalone-strict': {} },
   })
   const [one, two] = [join(root, 'one'), join(root, 'two')]
   t.equal(await resolveKubernetesVersion('1.30', [one]), '1.30.0')
   t.equal(await resolveKubernetesVersion(undefined, [one]), '1.31.4')
+  t.equal(await resolveKubernetesVersion(undefined, [join(root, 'major')]), '10.1.2', 'any number of digits')
   t.equal(await resolveKubernetesVersion(undefined, [two]), 'master', 'several versions: none is chosen for the user')
   t.equal(await resolveKubernetesVersion(undefined, [one, two]), 'master')
   t.equal(await resolveKubernetesVersion(undefined, []), 'master')
