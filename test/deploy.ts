@@ -1,5 +1,5 @@
 import t from 'tap'
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KubectlTarget } from '../src/cluster.js'
 import type { ManifestSource } from '../src/discover.js'
@@ -7,7 +7,7 @@ import { checkDocuments } from '../src/documents.js'
 import { applyManifests, applyOrder, applyPhases, diffManifests } from '../src/deploy.js'
 import { UsageError } from '../src/errors.js'
 import { fakeKubeconform } from './helpers/fake-kubeconform.js'
-import { fakeKubectl } from './helpers/fake-kubectl.js'
+import { fakeCluster, labelled } from './helpers/fake-kubectl.js'
 
 const source = (name: string): ManifestSource => ({ path: `/set/${name}`, name, outputName: name, engine: 'plain', text: '' })
 /** The set's files in the order discovery gives them: what needs a CRD and a Namespace comes first. */
@@ -26,26 +26,13 @@ t.test('Namespaces and CRDs go first, applied by a call of their own; everything
 })
 
 /** For diff: keeps the stream it is given, finds no difference and lists `listing` as the stack's objects. */
-async function diffKubectl(dir: string, listing: object): Promise<KubectlTarget> {
-  await writeFile(join(dir, 'listing.json'), JSON.stringify(listing))
-  return fakeKubectl(dir, {
-    version: `echo '{"clientVersion":{"gitVersion":"v1.32.4","minor":"32"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}'`,
-    diff: `cat > ${join(dir, 'stream.yml')}`,
-    config: ':',
-    'api-resources': 'printf "configmaps\\nserviceaccounts\\n"',
-    get: `cat ${join(dir, 'listing.json')}`,
-  })
-}
-
-const labelled = (kind: string, name: string, namespace: string) =>
-  ({ apiVersion: 'v1', kind, metadata: { name, namespace, labels: { 'pharos.kontena.io/stack': 'custom-network' } } })
+const diffKubectl = (dir: string, listing: object[]): Promise<KubectlTarget> =>
+  fakeCluster(dir, { listing, resources: ['configmaps', 'serviceaccounts'], answers: { diff: `cat > ${join(dir, 'stream.yml')}` } })
 
 t.test('diff: the stream in apply order; the prune scan asks for our stack only, and places a namespace-less object in default', async (t) => {
   const dir = t.testdir({})
   // What the server answers for our selector: the set's objects and one that left it.
-  const target = await diffKubectl(dir, {
-    items: [labelled('ServiceAccount', 's', 'default'), labelled('ConfigMap', 'c', 'pins'), labelled('ConfigMap', 'left', 'pins')],
-  })
+  const target = await diffKubectl(dir, [labelled('ServiceAccount', 's', 'default'), labelled('ConfigMap', 'c', 'pins'), labelled('ConfigMap', 'left', 'pins')])
   const result = await diffManifests({ target, documents })
   t.same(result.wouldPrune, [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'left', namespace: 'pins' }])
   t.equal(result.changed, true, 'a prune is a difference')
@@ -57,22 +44,20 @@ t.test('diff: the stream in apply order; the prune scan asks for our stack only,
   t.match(get, / -l pharos\.kontena\.io\/stack=custom-network /, 'the label with our value, not the key alone')
 })
 
-/** A cluster for apply: each apply's stream goes to apply-N, `listing` is the stack's objects, `openapi` its schema document. */
-async function applyKubectl(dir: string, listing: object, server = 'v1.32.13'): Promise<KubectlTarget> {
-  await writeFile(join(dir, 'listing.json'), JSON.stringify(listing))
-  await writeFile(join(dir, 'openapi.json'), JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: server }, paths: {}, definitions: {} }))
-  return fakeKubectl(dir, {
-    version: `echo '{"clientVersion":{"gitVersion":"v1.30.4","minor":"30"},"serverVersion":{"gitVersion":"${server}","minor":"32"}}'`,
-    apply: `n=$(ls ${dir} | grep -c '^apply-'); cat > ${join(dir, 'apply')}-$n; echo applied-$n`,
-    wait: 'echo established',
-    config: ':',
-    'api-resources': 'printf "configmaps\\nserviceaccounts\\ndaemonsets.apps\\n"',
-    '--raw': `cat ${join(dir, 'openapi.json')}`,
-    get: `cat ${join(dir, 'listing.json')}`,
-    delete: 'echo "configmap \\"left\\" deleted"',
-    rollout: 'echo "daemon set \\"net\\" successfully rolled out"',
+/** A cluster for apply: each apply's stream goes to apply-N, `listing` is the stack's objects, `server` its version. */
+const applyKubectl = (dir: string, listing: object[], server = 'v1.32.13'): Promise<KubectlTarget> =>
+  fakeCluster(dir, {
+    listing,
+    server,
+    client: 'v1.30.4',
+    resources: ['configmaps', 'serviceaccounts', 'daemonsets.apps'],
+    answers: {
+      apply: `n=$(ls ${dir} | grep -c '^apply-'); cat > ${join(dir, 'apply')}-$n; echo applied-$n`,
+      wait: 'echo established',
+      delete: 'echo "configmap \\"left\\" deleted"',
+      rollout: 'echo "daemon set \\"net\\" successfully rolled out"',
+    },
   })
-}
 
 const daemonSet = checkDocuments([{
   source: source('06-ds.yml'),
@@ -82,7 +67,7 @@ const stackCalls = async (dir: string) => (await readFile(join(dir, 'calls'), 'u
 
 t.test('apply: validated first, then Namespaces and CRDs, their CRDs established, the rest, the prune, the rollouts', async (t) => {
   const dir = t.testdir({ schemas: {} })
-  const target = await applyKubectl(dir, { items: [labelled('ConfigMap', 'c', 'pins'), labelled('ConfigMap', 'left', 'pins')] })
+  const target = await applyKubectl(dir, [labelled('ConfigMap', 'c', 'pins'), labelled('ConfigMap', 'left', 'pins')])
   const kubeconform = await fakeKubeconform(dir, 'statusValid')
   const result = await applyManifests({
     target, documents: [...documents, ...daemonSet], schemaLocations: [join(dir, 'schemas')], kubeconform, cacheDir: join(dir, 'cache'),
@@ -117,7 +102,7 @@ t.test('apply: validated first, then Namespaces and CRDs, their CRDs established
 
 t.test('apply as a server-side dry run: nothing waits, the prune is a dry run too', async (t) => {
   const dir = t.testdir({ schemas: {} })
-  const target = await applyKubectl(dir, { items: [labelled('ConfigMap', 'left', 'pins')] })
+  const target = await applyKubectl(dir, [labelled('ConfigMap', 'left', 'pins')])
   const result = await applyManifests({
     target, documents: daemonSet, schemaLocations: [join(dir, 'schemas')], kubeconform: await fakeKubeconform(dir, 'statusValid'),
     cacheDir: join(dir, 'cache'), dryRun: 'server', prune: true, allowEmpty: false, waitSeconds: 60,
@@ -131,7 +116,7 @@ t.test('apply as a server-side dry run: nothing waits, the prune is a dry run to
 
 t.test('apply: with findings nothing is applied; without prune nothing is listed; the wait stays within the deadline', async (t) => {
   const dir = t.testdir({ schemas: {}, invalid: {}, valid: {} })
-  const target = await applyKubectl(dir, { items: [] })
+  const target = await applyKubectl(dir, [])
   const options = { target, documents: daemonSet, schemaLocations: [join(dir, 'schemas')], cacheDir: join(dir, 'cache'), allowEmpty: false } as const
   const invalid = await applyManifests({ ...options, kubeconform: await fakeKubeconform(join(dir, 'invalid'), 'statusInvalid'), dryRun: 'none', prune: true })
   t.equal(invalid.applied, false)
@@ -149,7 +134,7 @@ t.test('apply: with findings nothing is applied; without prune nothing is listed
 t.test('an empty set is refused when it would prune everything, unless asked for', async (t) => {
   const dir = t.testdir({ schemas: {} })
   const options = {
-    target: await applyKubectl(dir, { items: [labelled('ConfigMap', 'left', 'pins')] }), documents: [], schemaLocations: [join(dir, 'schemas')],
+    target: await applyKubectl(dir, [labelled('ConfigMap', 'left', 'pins')]), documents: [], schemaLocations: [join(dir, 'schemas')],
     kubeconform: await fakeKubeconform(dir, 'statusValid'), cacheDir: join(dir, 'cache'), dryRun: 'none',
   } as const
   await t.rejects(applyManifests({ ...options, prune: true, allowEmpty: false }), {
@@ -165,8 +150,8 @@ t.test("without schema locations, the cluster's own schemas, made once per serve
   const dir = t.testdir({})
   const cacheDir = join(dir, 'cache')
   const options = { documents: daemonSet, schemaLocations: [], kubeconform: await fakeKubeconform(dir, 'statusValid'), cacheDir, dryRun: 'server', prune: false, allowEmpty: false } as const
-  await applyManifests({ ...options, target: await applyKubectl(dir, { items: [] }, 'v1.32.13-gke.1200') })
-  await applyManifests({ ...options, target: await applyKubectl(dir, { items: [] }, 'v1.32.13-gke.1200') })
+  await applyManifests({ ...options, target: await applyKubectl(dir, [], 'v1.32.13-gke.1200') })
+  await applyManifests({ ...options, target: await applyKubectl(dir, [], 'v1.32.13-gke.1200') })
   const calls = await stackCalls(dir)
   t.equal(calls.filter((c) => c === 'get --raw /openapi/v2').length, 1, 'fetched once')
   t.match(calls.filter((c) => c.startsWith('-output')), [
@@ -178,13 +163,7 @@ t.test("without schema locations, the cluster's own schemas, made once per serve
 
 t.test('diff: the version skew is a warning; an empty set asks for no diff; no difference and nothing to prune is unchanged', async (t) => {
   const dir = t.testdir({})
-  const target = await fakeKubectl(dir, {
-    version: `echo '{"clientVersion":{"gitVersion":"v1.29.0","minor":"29"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}'`,
-    diff: 'exit 0',
-    config: ':',
-    'api-resources': 'printf "configmaps\\n"',
-    get: `echo '{"items":[]}'`,
-  })
+  const target = await fakeCluster(dir, { client: 'v1.29.0', answers: { diff: 'exit 0' } })
   const empty = await diffManifests({ target, documents: [] })
   t.same(empty, {
     serverVersion: 'v1.32.13',
@@ -201,7 +180,7 @@ t.test("the server's version as kubeconform takes it: x.y.z with or without v, e
   for (const [server, expected] of [['1.32.13', '1.32.13'], ['v1.30.2+k3s1', '1.30.2'], ['v1.32', 'master'], ['build-v1.2.3', 'master']]) {
     const dir = t.testdir({ schemas: {} })
     await applyManifests({
-      target: await applyKubectl(dir, { items: [] }, server), documents: daemonSet, schemaLocations: [join(dir, 'schemas')],
+      target: await applyKubectl(dir, [], server), documents: daemonSet, schemaLocations: [join(dir, 'schemas')],
       kubeconform: await fakeKubeconform(dir, 'statusValid'), cacheDir: join(dir, 'cache'), dryRun: 'server', prune: false, allowEmpty: false,
     })
     t.match(await stackCalls(dir), [/./, new RegExp(`-kubernetes-version ${expected.replace(/\./g, '\\.')} `)], server)

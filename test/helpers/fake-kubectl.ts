@@ -20,3 +20,40 @@ export async function fakeKubectl(dir: string, answers: Record<string, string>, 
   await chmod(path, 0o755)
   return { kubectl: path, env: { PATH: process.env.PATH } }
 }
+
+/** An object carrying our stack label, as the prune scan lists it. */
+export const labelled = (kind: string, name: string, namespace: string) =>
+  ({ apiVersion: 'v1', kind, metadata: { name, namespace, labels: { 'pharos.kontena.io/stack': 'custom-network' } } })
+
+export interface FakeClusterOptions {
+  /** What `kubectl get -l <our stack label>` lists. */
+  listing?: object[]
+  /** The gitVersions `kubectl version` reports. */
+  server?: string
+  client?: string
+  /** What `kubectl api-resources` lists, one a line. */
+  resources?: string[]
+  /** Answers by subcommand word (as fakeKubectl takes them), over the ones above. */
+  answers?: Record<string, string>
+}
+
+/**
+ * A stand-in kubectl with a cluster behind it: its version, its resources, an empty /openapi/v2 of the
+ * server's version and the stack's objects; apply, diff, delete and the rest come from `answers`.
+ */
+export async function fakeCluster(dir: string, options: FakeClusterOptions = {}): Promise<KubectlTarget> {
+  const { listing = [], server = 'v1.32.13', client = 'v1.32.4', resources = ['configmaps'], answers = {} } = options
+  const minor = (gitVersion: string) => /\.(\d+)/.exec(gitVersion)?.[1] ?? ''
+  const version = { clientVersion: { gitVersion: client, minor: minor(client) }, serverVersion: { gitVersion: server, minor: minor(server) } }
+  await writeFile(join(dir, 'listing.json'), JSON.stringify({ items: listing }))
+  await writeFile(join(dir, 'openapi.json'), JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: server }, paths: {}, definitions: {} }))
+  return fakeKubectl(dir, {
+    version: `echo '${JSON.stringify(version)}'`,
+    config: ':',
+    'api-resources': `printf '${resources.map((r) => `${r}\\n`).join('')}'`,
+    // Before get: `get --raw /openapi/v2` holds both words.
+    '--raw': `cat ${join(dir, 'openapi.json')}`,
+    get: `cat ${join(dir, 'listing.json')}`,
+    ...answers,
+  })
+}

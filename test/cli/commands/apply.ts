@@ -1,11 +1,11 @@
 import t from 'tap'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseDuration } from '../../../src/cli/commands/apply.js'
 import { UsageError } from '../../../src/errors.js'
 import { runCli } from '../../helpers/cli.js'
 import { fakeKubeconform } from '../../helpers/fake-kubeconform.js'
-import { fakeKubectl } from '../../helpers/fake-kubectl.js'
+import { fakeCluster, fakeKubectl, labelled } from '../../helpers/fake-kubectl.js'
 
 t.test('durations', async (t) => {
   t.equal(parseDuration('90'), 90)
@@ -58,23 +58,16 @@ t.test('a kubeconfig user without credentials: kubectl gets no stdin to prompt o
   t.match(run.stderr, /^error: kubectl asked for a username: the kubeconfig user has no credentials\n/)
 })
 
-/** A cluster for the command layer: `diff` answers with `diffScript`, `listing` is what carries our stack label. */
-async function cluster(dir: string, listing: object[], scripts: Record<string, string> = {}): Promise<string> {
-  await writeFile(join(dir, 'listing.json'), JSON.stringify({ items: listing }))
-  await writeFile(join(dir, 'openapi.json'), JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.13' }, paths: {}, definitions: {} }))
-  const { kubectl } = await fakeKubectl(dir, {
-    version: `echo '{"clientVersion":{"gitVersion":"v1.32.4","minor":"32"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}'`,
-    config: ':',
-    'api-resources': 'printf "configmaps\\n"',
-    '--raw': `cat ${join(dir, 'openapi.json')}`,
-    get: `cat ${join(dir, 'listing.json')}`,
-    apply: 'echo "configmap/a serverside-applied"',
-    delete: 'echo "configmap \\"left\\" deleted"',
-    ...scripts,
+/** A cluster for the command layer: the stack lists `listing`; apply and prune answer as kubectl does. */
+async function cluster(dir: string, listing: object[], answers: Record<string, string> = {}, client?: string): Promise<string> {
+  const target = await fakeCluster(dir, {
+    listing,
+    client,
+    answers: { apply: 'echo "configmap/a serverside-applied"', delete: 'echo "configmap \\"left\\" deleted"', ...answers },
   })
-  return kubectl
+  return target.kubectl
 }
-const ours = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels: { 'pharos.kontena.io/stack': 'custom-network' } } })
+const ours = (name: string) => labelled('ConfigMap', name, 'default')
 const env = { PATH: process.env.PATH ?? '' }
 
 t.test('diff prints kubectl diff, then each object prune would delete; exit 1 when anything differs', async (t) => {
@@ -89,9 +82,7 @@ t.test('diff prints kubectl diff, then each object prune would delete; exit 1 wh
 
 t.test('apply prints what kubectl applied and pruned; a version skew is a warning unless --quiet', async (t) => {
   const cwd = t.testdir(project)
-  const kubectl = await cluster(cwd, [ours('a'), ours('left')], {
-    version: `echo '{"clientVersion":{"gitVersion":"v1.29.0","minor":"29"},"serverVersion":{"gitVersion":"v1.32.13","minor":"32"}}'`,
-  })
+  const kubectl = await cluster(cwd, [ours('a'), ours('left')], {}, 'v1.29.0')
   const kubeconform = await fakeKubeconform(cwd, 'statusValid')
   const run = await runCli(['apply', '--kubectl', kubectl, '--kubeconform', kubeconform], { cwd, env })
   t.equal(run.code, 0, run.stderr)
