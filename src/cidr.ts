@@ -30,9 +30,9 @@ export function parseCidr(text: string): Cidr {
   return { family, address: ipaddr.parse(addressText), prefix, bits }
 }
 
-/** The network address: the address with its host bits cleared. */
-function networkAddress(c: Cidr): ipaddr.IPv4 | ipaddr.IPv6 {
-  return fromNumber(c, toNumber(c.address) & ~hostMask(c))
+/** The network address, as a number: the address with its host bits cleared. */
+function networkNumber(c: Cidr): bigint {
+  return toNumber(c.address) & ~hostMask(c)
 }
 
 export function hasHostBits(c: Cidr): boolean {
@@ -46,7 +46,7 @@ export function cidrHost(c: Cidr, n: number): string {
   if (offset < 0n || offset >= size) {
     throw new RangeError(`host number ${n} does not fit in ${formatCidr(c)} (${size} addresses)`)
   }
-  return fromNumber(c, toNumber(networkAddress(c)) + offset).toString()
+  return fromNumber(c, networkNumber(c) + offset).toString()
 }
 
 export function cidrNetmask(c: Cidr): string {
@@ -56,7 +56,7 @@ export function cidrNetmask(c: Cidr): string {
 
 /** The network in its canonical form (IPv6 as RFC 5952 writes it). */
 export function formatCidr(c: Cidr): string {
-  return `${networkAddress(c).toString()}/${c.prefix}`
+  return `${fromNumber(c, networkNumber(c)).toString()}/${c.prefix}`
 }
 
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
