@@ -3,6 +3,7 @@ import { symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { discoverManifests, discoverRenderedManifests, manifestEngine } from '../src/discover.js'
 import { ConfigError, ManifestError, UsageError } from '../src/errors.js'
+import { fsWithReversedReaddir } from './helpers/hostile.js'
 
 const fixtures = join(import.meta.dirname, 'fixtures')
 
@@ -109,10 +110,8 @@ t.test("names sort by UTF-8 bytes, as Ruby's Array#sort sorted them for Pharos: 
   const dir = t.testdir({ 'b.yml': 'b: 1\n', '9-b.yml': 'x: 9\n', 'B.yml': 'B: 1\n', '10-a.yml': 'x: 10\n', 'a.yml': 'a: 1\n', '_z.yml': 'z: 1\n', '😀.yml': 'e: 1\n', 'ｚ.yml': 'z: 2\n' })
   const sorted = ['10-a.yml', '9-b.yml', 'B.yml', '_z.yml', 'a.yml', 'b.yml', 'ｚ.yml', '😀.yml']
   t.same((await discoverManifests(dir)).sources.map((s) => s.name), sorted)
-  // Node's readdir sorts on Linux (libuv), not on every platform: the order must not come from it.
-  const fs = await import('node:fs/promises')
   const { discoverManifests: discoverReversed } = await t.mockImport<typeof import('../src/discover.js')>('../src/discover.js', {
-    'node:fs/promises': { ...fs, readdir: async (...args: Parameters<typeof fs.readdir>) => ((await fs.readdir(...args)) as unknown[]).reverse() },
+    'node:fs/promises': await fsWithReversedReaddir(),
   })
   t.same((await discoverReversed(dir)).sources.map((s) => s.name), sorted, 'whatever order readdir gives')
 })

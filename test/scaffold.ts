@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { EnvironmentError, UsageError } from '../src/errors.js'
 import { defaultTemplatesDir, listProviders, scaffoldProvider } from '../src/scaffold.js'
-import { snapshotTree } from './helpers/hostile.js'
+import { filesBelow, fsWithReversedReaddir, snapshotTree } from './helpers/hostile.js'
 
 const templatesDir = defaultTemplatesDir()
 const flannelDir = join(templatesDir, 'flannel')
@@ -212,11 +212,9 @@ t.test('a set is a folder with a cluster.yml; files are sorted and written with 
   // Byte order of the whole path: `manifests.md` ('.' is 0x2e) before `manifests/` ('/' is 0x2f). Links are not copied.
   const files = ['cluster.yml', 'manifests.md', 'manifests/a.yml.liquid', 'manifests/b.yml']
   t.same(result.files, files)
-  t.same(await snapshotFiles(dir), files)
-  // Node's readdir sorts on Linux (libuv), not everywhere: the order must not come from it.
-  const fs = await import('node:fs/promises')
+  t.same(await filesBelow(dir), files)
   const reversed = await t.mockImport<typeof import('../src/scaffold.js')>('../src/scaffold.js', {
-    'node:fs/promises': { ...fs, readdir: async (...args: Parameters<typeof fs.readdir>) => ((await fs.readdir(...args)) as unknown[]).reverse() },
+    'node:fs/promises': await fsWithReversedReaddir(),
   })
   t.same(await reversed.listProviders(templates), ['alpha', 'zeta'], 'providers, whatever order readdir gives')
   t.same((await reversed.scaffoldProvider({ provider: 'zeta', dir: join(root, 'out2'), templatesDir: templates })).files, files, 'files too')
@@ -246,9 +244,3 @@ t.test('a missing templates folder is an installation problem', async (t) => {
     hint: 'the installation of kubectl-pharos-net is incomplete; reinstall it',
   })
 })
-
-/** Every file below `dir`, relative, sorted. */
-async function snapshotFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort()
-}

@@ -92,4 +92,19 @@ export async function snapshotTree(dir: string): Promise<Record<string, string>>
   return out
 }
 
+/** Every regular file below `dir`, relative with `/` separators, sorted. */
+export async function filesBelow(dir: string): Promise<string[]> {
+  return Object.entries(await snapshotTree(dir)).filter(([, what]) => what.startsWith('file:')).map(([path]) => path).sort()
+}
+
+/**
+ * node:fs/promises with a readdir that lists in reverse, for t.mockImport: Node's readdir sorts on Linux
+ * (libuv), not on every platform, so an order a test checks must not come from it.
+ */
+export async function fsWithReversedReaddir(): Promise<typeof import('node:fs/promises')> {
+  const fs = await import('node:fs/promises')
+  const readdir = async (...args: Parameters<typeof fs.readdir>) => ((await fs.readdir(...args)) as unknown[]).reverse()
+  return { ...fs, readdir } as typeof fs
+}
+
 export { repoRoot }

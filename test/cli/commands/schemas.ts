@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCli } from '../../helpers/cli.js'
 import { fakeKubectl } from '../../helpers/fake-kubectl.js'
+import { filesBelow } from '../../helpers/hostile.js'
 import { widgetCrd } from '../../helpers/widgets.js'
 
 const openapi = (version: string) => JSON.stringify({
@@ -22,16 +23,11 @@ const openapi = (version: string) => JSON.stringify({
   },
 })
 
-async function files(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort()
-}
-
 t.test('from an OpenAPI document: the version is the document\'s unless given', async (t) => {
   const cwd = t.testdir({ 'openapi.json': openapi('v1.30.2'), 'odd.json': openapi('unknown') })
   const run = await runCli(['schemas', '--from-openapi', 'openapi.json', '-d', 'out'], { cwd })
   t.same(run, { code: 0, stdout: '', stderr: 'wrote 2 schemas for Kubernetes v1.30.2 into out\n' })
-  t.same(await files(join(cwd, 'out')), ['v1.30.2-standalone-strict/configmap-v1.json', 'v1.30.2-standalone/configmap-v1.json'])
+  t.same(await filesBelow(join(cwd, 'out')), ['v1.30.2-standalone-strict/configmap-v1.json', 'v1.30.2-standalone/configmap-v1.json'])
 
   t.equal((await runCli(['schemas', '--from-openapi', 'openapi.json', '--kubernetes-version', '1.31', '-d', 'given'], { cwd })).stderr,
     'wrote 2 schemas for Kubernetes v1.31.0 into given\n')
@@ -46,7 +42,7 @@ t.test('CRDs from files or folders, alone or with OpenAPI; other objects there a
     net: { 'crd.yml': widgetCrd(), 'cm.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n' },
   })
   t.equal((await runCli(['schemas', '--crds', 'net', '-d', 'crds'], { cwd })).stderr, 'wrote 2 schemas for Kubernetes master into crds\n')
-  t.same(await files(join(cwd, 'crds')), ['master-standalone-strict/widget-example-v1.json', 'master-standalone/widget-example-v1.json'])
+  t.same(await filesBelow(join(cwd, 'crds')), ['master-standalone-strict/widget-example-v1.json', 'master-standalone/widget-example-v1.json'])
   const both = await runCli(['schemas', '--from-openapi', 'openapi.json', '--crds', 'net/crd.yml', '-d', 'both'], { cwd })
   t.equal(both.stderr, 'wrote 4 schemas for Kubernetes v1.30.2 into both\n')
   const widget = JSON.parse(await readFile(join(cwd, 'both', 'v1.30.2-standalone-strict', 'widget-example-v1.json'), 'utf8'))
