@@ -117,7 +117,7 @@ function scan(source: TemplateSource): (string | Tag)[] {
       codeStart++
       // `<%-` drops the blanks before it back to the line start or, as Ruby's StringScanner anchors `^` at
       // its position, back to the end of the previous tag.
-      const blanksStart = Math.max(pos, text.lastIndexOf('\n', open - 1) + 1)
+      const blanksStart = Math.max(pos, text.lastIndexOf('\n', open) + 1)
       if (/^[ \t]*$/.test(text.slice(blanksStart, open))) before = before.slice(0, blanksStart - pos)
     } else if (marker === '=' || marker === '#') {
       codeStart++
@@ -128,14 +128,12 @@ function scan(source: TemplateSource): (string | Tag)[] {
       const hint = 'close the tag with `%>`; write `<%%` for a literal `<%`'
       throw source.error('unclosed ERB tag, expected `%>`', open, hint)
     }
-    literal += before
-    if (literal) pieces.push(literal)
+    pieces.push(literal + before)
     literal = ''
     pieces.push({ kind, open, codeStart, codeEnd: close.codeEnd })
     pos = close.after
   }
-  literal += text.slice(pos)
-  if (literal) pieces.push(literal)
+  pieces.push(literal + text.slice(pos))
   return pieces
 }
 
@@ -178,8 +176,6 @@ function buildTree(source: TemplateSource, pieces: (string | Tag)[]): Node[] {
     }
     const statement = parseStatement(source, piece.codeStart, piece.codeEnd)
     switch (statement.kind) {
-      case 'none':
-        break
       case 'if':
       case 'unless': {
         const branch = { condition: statement.condition, negate: statement.kind === 'unless', body: [] as Node[] }

@@ -4,6 +4,7 @@ import t from 'tap'
 import { codeFrame, TemplateError } from '../../src/errors.js'
 import { Budget, LimitError, resolveLimits } from '../../src/limits.js'
 import { compileErb } from '../../src/render/erb.js'
+import { KEY_GUARD } from '../../src/render/erb/guard.js'
 import { fixturesDir, repoRoot } from '../helpers/paths.js'
 
 const render = (source: string, context: Record<string, unknown> = {}): string =>
@@ -296,4 +297,268 @@ t.test('a render spends at most template-steps steps, render-time and output-siz
   t.throws(() => small.render({}, { limits, outputBudget: budget }), { limit: 'output-size' }, 'the budget is shared by every template of a run')
   t.equal(template.render({ xs: list.slice(0, 3) }), `a: 1\n${'.'.repeat(27)}\n`, 'within the limits nothing changes')
   t.throws(() => compileErb(`<%= ${'('.repeat(20000)}1${')'.repeat(20000)} %>`, 'deep.yml.erb'), { message: /nested too deeply/ })
+})
+
+/** `line:col message | hint` of the error `action` throws. */
+function problem(action: () => unknown, source: string): string {
+  const error = thrown(action)
+  return `${failure(() => { throw error }, source)} | ${error.hint}`
+}
+const compileProblem = (source: string): string => problem(() => compileErb(source, 'test.yml.erb'), source)
+const renderProblem = (source: string, context: Record<string, unknown>): string =>
+  problem(() => compileErb(source, 'test.yml.erb').render(context), source)
+
+// The hint every unsupported construct gets: written out here, so that a change to it is seen.
+const SUBSET =
+  'the ERB subset has <%= expr %>, <% if/elsif/else/unless/end %>, <% xs.each do |x| %>, paths (a.b, ' +
+  "a['key'], a[0]), string/number/true/false/nil literals, ==, !=, &&, ||, ! and the methods to_json, to_s, " +
+  'to_i, join, empty?, nil?, size, length, upcase, downcase, first, last, key?, fetch; ' +
+  'for anything more, write the file as a Liquid template (.yml.liquid)'
+
+t.test('every Ruby keyword outside the subset is refused by name; the subset’s own are out of place as values', async (t) => {
+  const refused = [
+    'alias', 'begin', 'BEGIN', 'break', 'case', 'class', 'def', 'defined?', 'END', 'ensure', 'for', 'in', 'module',
+    'next', 'redo', 'rescue', 'retry', 'return', 'self', 'super', 'undef', 'until', 'when', 'while', 'yield',
+    '__FILE__', '__LINE__', '__ENCODING__', '__method__',
+  ]
+  for (const word of refused) {
+    t.equal(compileProblem(`<%= ${word} %>`), `1:5 \`${word}\` is not supported by the ERB subset | ${SUBSET}`, word)
+    t.equal(compileFailure(`<%= a == ${word} %>`), `1:10 \`${word}\` is not supported by the ERB subset`, `${word} after ==`)
+  }
+  for (const word of ['if', 'elsif', 'else', 'unless', 'end', 'do', 'then', 'and', 'or']) {
+    t.equal(compileProblem(`<%= ${word} %>`), `1:5 unexpected \`${word}\`, expected an expression | ${SUBSET}`, word)
+  }
+  t.equal(render('<%= true %> <%= false %> <%= nil.nil? %> <%= not nil %>'), 'true false true true', 'literals and not')
+  t.equal(compileFailure('<%= a if b %>'), '1:7 `if` as a modifier is not supported by the ERB subset')
+  t.equal(compileProblem('<%= a unless b %>'), `1:7 \`unless\` as a modifier is not supported by the ERB subset | ${SUBSET}`)
+  t.equal(compileFailure('<%= (a if b) %>'), '1:8 unexpected `if`, expected `)`', 'a modifier only at the end of the tag')
+  t.equal(compileFailure('<%= a while b %>'), '1:7 `while` is not supported by the ERB subset')
+  t.equal(compileFailure('<%= a b %>'), '1:5 `a` is not supported by the ERB subset', 'a method called without parentheses')
+  t.equal(compileFailure('<%= puts "x" %>'), '1:5 `puts` is not supported by the ERB subset')
+  t.equal(compileFailure('<%= p 1 %>'), '1:5 `p` is not supported by the ERB subset')
+  t.equal(compileFailure('<%= a"x" %>'), '1:6 unexpected `"x"`, expected the end of the tag', 'no space: not a command call')
+  t.equal(compileFailure('<%= a 1 == b %>'), '1:5 `a` is not supported by the ERB subset')
+  t.equal(compileFailure('<%= a and end %>'), '1:11 unexpected `end`, expected an expression')
+})
+
+t.test('every operator outside the subset is refused by name', async (t) => {
+  const operators = [
+    '**=', '<=>', '===', '...', '||=', '&&=', '<<=', '>>=', '**', '>=', '<=', '<<', '>>', '=~', '!~', '..', '::', '=>',
+    '->', '+=', '-=', '*=', '/=', '%=', '|=', '&=', '^=', '&.', '+', '*', '/', '<', '>', '=', '?', ':', '{', ';', '^',
+  ]
+  for (const op of operators) {
+    t.equal(compileProblem(`<%= a ${op} b %>`), `1:7 \`${op}\` is not supported by the ERB subset | ${SUBSET}`, op)
+  }
+  t.equal(compileFailure('<%= Kernel::exit %>'), '1:5 `Kernel::exit` is not supported by the ERB subset')
+  t.equal(compileFailure('<%= Base64.encode64(x) %>'), '1:5 `Base64.encode64` is not supported by the ERB subset')
+  t.equal(compileFailure('<%= Integer %>'), '1:5 `Integer` is not supported by the ERB subset')
+})
+
+t.test('lexing: sigils, symbols, backticks, numbers and string escapes', async (t) => {
+  for (const [code, shown] of [['$stdout', '`$stdout`'], ['@@x', '`@@x`'], ['@x', '`@x`'], [':sym?', '`:sym?`'], ['`ls %>', '`` ` ``']]) {
+    t.equal(compileFailure(`<%= ${code} %>`), `1:5 ${shown} is not supported by the ERB subset`, code)
+  }
+  t.equal(compileFailure('<%= a `b` %>'), '1:7 `` `b` `` is not supported by the ERB subset', 'a backtick string is one token')
+  t.equal(render('<%= 1_000 %> <%= 2.5e-3 %> <%= 1e2 %> <%= 25e-1 %> <%= -1 %> <%= -2.5 %>'), '1000 0.0025 100 2.5 -1 -2.5')
+  t.equal(compileFailure('<%= - 1 %>'), '1:5 `-` is not supported by the ERB subset', 'a minus is part of a number only')
+  t.equal(compileFailure('<%= -a %>'), '1:5 `-` is not supported by the ERB subset')
+  t.equal(render('<%= "\\s\\e\\a\\b\\f\\v\\0\\q\\x41\\x4g\\u{1F600}\\u00e9\\\n!" %>'),
+    ' \x1b\x07\b\f\v\0qA\x04g😀é!', 'escapes as Ruby reads them; a backslash before a newline joins the lines')
+  t.equal(render('<%= "\\u{10FFFF}".size %>'), '1')
+  t.equal(render('<%= "\\qx41" %>'), 'qx41', 'an escape is read where the backslash is')
+  t.equal(compileProblem('<%= "a\\u{110000}" %>'), '1:7 invalid Unicode code point (too large) | Unicode ends at \\u{10FFFF}')
+  t.equal(render('<%= "#{a}#{b}" %>|<%= "" %>|<%= "#{c}" %>|<%= "x#{c}" %>', { a: 1, b: 2, c: '' }), '12|||x')
+  t.equal(compileProblem('<%= "a#{b" %>'),
+    '1:10 unterminated string literal | ERB ends a tag at the first `%>`, even inside a string; write `%%>` for a literal `%>`')
+  t.equal(compileProblem('<%= "#{a %>'), '1:6 unterminated `#{` in a string | close the interpolation with `}`')
+  t.equal(render('<%= "#{"}"}" %>'), '}', 'a string inside an interpolation may hold a brace')
+})
+
+t.test('parsing: precedence, chains and what each place expects', async (t) => {
+  const context = { a: 1, b: 2, c: false }
+  t.equal(render('<%= a != b %>|<%= a!=b %>|<%= a and b or c %>|<%= a or b and c %>|<%= (a || b) && c %>|<%= !a == b %>', context),
+    'true|true|2|false|false|false')
+  t.equal(render('<%= c || c || b %> <%= a && b && a %> <%= not not a %> <%= !!a %>', context), '2 1 true true')
+  const failures: [code: string, expected: string][] = [
+    ['<%= a. %>', '1:8 expected a method or key name, found the end of the tag'],
+    ['<%= a.1 %>', '1:7 unexpected `1`, expected a method or key name'],
+    ['<%= a[1 %>', '1:9 expected `]`, found the end of the tag'],
+    ['<%= (a %>', '1:8 expected `)`, found the end of the tag'],
+    ['<%= f(1 %>', '1:5 `f(…)` is not supported by the ERB subset'],
+    ['<%= a.b(1 2) %>', '1:11 unexpected `2`, expected `,`'],
+    ['<%= a.b(1, %>', '1:12 expected an expression, found the end of the tag'],
+    ['<%= a ! b %>', '1:7 unexpected `!`, expected the end of the tag'],
+    ['<%= a"x" %>', '1:6 unexpected `"x"`, expected the end of the tag'],
+    ['<%= xs.each { |x| x } %>', '1:13 `{` is not supported by the ERB subset'],
+    ['<% x do %><% end %>', '1:6 `do` is not supported by the ERB subset'],
+    ['<% xs.each(1) do |x| %><% end %>', '1:7 `each do … end` is not supported by the ERB subset'],
+    ['<% xs.each do |1| %><% end %>', '1:16 unexpected `1`, expected a block parameter name'],
+    ['<% xs.each do |X| %><% end %>', '1:16 unexpected `X`, expected a block parameter name'],
+    ['<% xs.each do |end| %><% end %>', '1:16 unexpected `end`, expected a block parameter name'],
+    ['<% xs.each do |self| %><% end %>', '1:16 `self` is not supported by the ERB subset'],
+    ['<% xs.each do |a b| %><% end %>', '1:18 unexpected `b`, expected `,`'],
+    ['<% if a then b %><% end %>', '1:14 unexpected `b`, expected the end of the tag'],
+    ['<% end if x %>', '1:8 `if` as a modifier is not supported by the ERB subset'],
+    ['<%= xs.each_with_index %>', '1:8 `each_with_index` without a `do |x| … end` block is not supported by the ERB subset'],
+    ['<%= xs.each + 1 %>', '1:8 `each` without a `do |x| … end` block is not supported by the ERB subset'],
+    ['<% xs.each do |Xy| %><% end %>', '1:16 unexpected `Xy`, expected a block parameter name'],
+    ['<% xs.each do |x?| %><% end %>', '1:16 unexpected `x?`, expected a block parameter name'],
+    ['<% else x %>', '1:9 unexpected `x`, expected the end of the tag'],
+  ]
+  for (const [code, expected] of failures) t.equal(compileFailure(code), expected, code)
+  t.equal(render('<% xs.each do %>x<% end %>', { xs: [1, 2] }), 'xx', 'a block without parameters')
+  t.equal(render('<%= fooBar %>', { fooBar: 1 }), '1', 'a capital inside a name is not a constant')
+  t.equal(compileProblem('<% # a comment %>'), '1:4 a Ruby comment inside a code tag is not supported by the ERB subset | ' +
+    "Ruby's ERB would comment out the text after the tag too; write comments as `<%# … %>`")
+})
+
+t.test('values print as Ruby’s inspect and to_s print them, to the last escape', async (t) => {
+  t.equal(render('<%= xs %>', { xs: ['"\\\n\t\r\f\v\b\x07\x1b#{#$#@#x\x01\x7fé'] }),
+    '["\\"\\\\\\n\\t\\r\\f\\v\\b\\a\\e\\#{\\#$\\#@#x\\u0001\\u007Fé"]')
+  t.equal(render('<%= f %> <%= g %> <%= n %>', { f: Infinity, g: -Infinity, n: NaN }), 'Infinity -Infinity NaN')
+  t.equal(render('<%= 1234567890123456.8 %> <%= 123456789012345.67 %> <%= 0.001 %> <%= -0.5 %> <%= 0.5 %> <%= 1e-4 %>'),
+    '1234567890123456.8 123456789012345.67 0.001 -0.5 0.5 0.0001', 'fixed notation up to 16 digits before the point')
+  t.equal(render('<%= xs %> <%= h %>', { xs: [2 ** 60, -3], h: { a: true, b: null } }),
+    '[1152921504606846976, -3] {"a"=>true, "b"=>nil}')
+  t.equal(render('<%= h.to_json %> <%= xs.to_json %>', { h: { a: true, b: false, n: 2 ** 60 }, xs: [null, 'x'] }),
+    '{"a":true,"b":false,"n":1152921504606846976} [null,"x"]')
+  t.equal(renderFailure('<%= f.to_json %>', { f: NaN }), '1:7 NaN cannot be written as JSON')
+})
+
+t.test('== compares as Ruby does', async (t) => {
+  const context = { xs: [1, 2], ys: [1, 3], zs: [1], h: { a: 1 }, k: { a: 2 }, l: { b: 1 }, m: { a: 1, b: 2 }, u: { a: 1, b: undefined } }
+  t.equal(render('<%= 1.5 == 1.5 %> <%= 1 == 2 %> <%= xs == ys %> <%= xs == zs %> <%= zs == xs %> <%= nil == false %> <%= h == xs %>', context),
+    'true false false false false false false')
+  t.equal(render('<%= h == k %> <%= h == l %> <%= h == m %> <%= m == h %> <%= h == u %> <%= nil == nil %>', context),
+    'false false false false true true', 'a key holding undefined is no key')
+})
+
+t.test('each method, on the kinds it serves, with the arguments it takes', async (t) => {
+  const arity: [code: string, expected: string][] = [
+    ['n.to_s(1)', '1:7 wrong number of arguments for `to_s` (given 1, expected 0)'],
+    ['n.to_json(1)', '1:7 wrong number of arguments for `to_json` (given 1, expected 0)'],
+    ['s.to_i(1)', '1:7 wrong number of arguments for `to_i` (given 1, expected 0)'],
+    ['n.nil?(1)', '1:7 wrong number of arguments for `nil?` (given 1, expected 0)'],
+    ['s.empty?(1)', '1:7 wrong number of arguments for `empty?` (given 1, expected 0)'],
+    ['s.size(1)', '1:7 wrong number of arguments for `size` (given 1, expected 0)'],
+    ['s.length(1)', '1:7 wrong number of arguments for `length` (given 1, expected 0)'],
+    ['s.upcase(1)', '1:7 wrong number of arguments for `upcase` (given 1, expected 0)'],
+    ['s.downcase(1)', '1:7 wrong number of arguments for `downcase` (given 1, expected 0)'],
+    ['xs.first(1)', '1:8 wrong number of arguments for `first` (given 1, expected 0)'],
+    ['xs.last(1)', '1:8 wrong number of arguments for `last` (given 1, expected 0)'],
+    ['h.key?', '1:7 wrong number of arguments for `key?` (given 0, expected 1)'],
+    ['h.fetch', '1:7 wrong number of arguments for `fetch` (given 0, expected 1..2)'],
+    ['h.fetch(1, 2, 3)', '1:7 wrong number of arguments for `fetch` (given 3, expected 1..2)'],
+  ]
+  const context = { n: 1, s: 'Ab😀', xs: [], h: {}, f: 2.5, b: true }
+  for (const [code, expected] of arity) t.equal(renderFailure(`<%= ${code} %>`, context), expected, code)
+  const liquid = 'for anything more, write the file as a Liquid template (.yml.liquid)'
+  t.equal(renderProblem('<%= f.upcase %>', context),
+    `1:7 undefined method \`upcase\` for f (a Float) | the ERB subset's methods for a Float: to_s, to_json, to_i, nil?; ${liquid}`)
+  t.equal(renderProblem('<%= b.size %>', context),
+    `1:7 undefined method \`size\` for b (a Boolean) | the ERB subset's methods for a Boolean: to_s, to_json, nil?; ${liquid}`)
+  t.equal(renderProblem('<%= h.upcase() %>', context), '1:7 undefined method `upcase` for h (a Hash) | ' +
+    `the ERB subset's methods for a Hash: to_s, to_json, nil?, empty?, size, length, first, key?, fetch; ${liquid}`)
+  t.equal(renderProblem('<%= n.last %>', context),
+    `1:7 undefined method \`last\` for n (an Integer) | the ERB subset's methods for an Integer: to_s, to_json, to_i, nil?; ${liquid}`)
+  t.equal(renderProblem('<%= s.first %>', context), '1:7 undefined method `first` for s (a String) | ' +
+    `the ERB subset's methods for a String: to_s, to_json, to_i, nil?, empty?, size, length, upcase, downcase; ${liquid}`)
+  t.equal(renderProblem('<%= xs.key?(1) %>', context), '1:8 undefined method `key?` for xs (an Array) | ' +
+    `the ERB subset's methods for an Array: to_s, to_json, nil?, empty?, size, length, first, last, join; ${liquid}`)
+  t.equal(renderProblem('<%= h.upcase %>', context),
+    "1:7 undefined method or key `upcase` for h | h has the keys (none); h['upcase'] gives nil when the key may be missing")
+
+  t.equal(render('<%= n.to_s %> <%= f.to_s %> <%= b.to_s %> <%= xs.to_s %> <%= h.to_s %> <%= b.to_json %> <%= b.nil? %>', context),
+    '1 2.5 true [] {} true false')
+  t.equal(render('<%= s.size %> <%= s.length %> <%= s.empty? %> <%= h.empty? %> <%= xs.empty? %> <%= s.upcase %> <%= s.downcase %>', context),
+    '3 3 false true true AB😀 ab😀', 'sizes count characters, not UTF-16 units')
+  t.equal(render('[<%= xs.first %>][<%= xs.last %>][<%= h.first %>] <%= u.size %> <%= u.first %>', { ...context, u: { a: undefined, b: 1 } }),
+    '[][][] 1 ["b", 1]')
+  t.equal(render('<%= big.to_i %> <%= x.to_i %> <%= f.to_i %> <%= n.to_i %> <%= " -7".to_i %>', { ...context, big: 1e21, x: 'x12' }),
+    '1000000000000000000000 0 2 1 -7')
+  t.equal(renderFailure('<%= f.to_i %>', { f: -Infinity }), '1:7 cannot convert -Infinity to an Integer')
+  t.equal(render('<%= xs.join(nil) %>|<%= xs.join("") %>', { xs: [1, 2] }), '12|12')
+  t.equal(renderProblem('<%= xs.join(1) %>', context), "1:8 join needs a String separator, not an Integer | quote it: join(', ')")
+  const keys = { h: { n: null, u: undefined, z: 0 } }
+  t.equal(render('<%= h.key?("n") %> <%= h.key?("u") %> <%= h.key?(1) %> <%= h.fetch("n").nil? %> <%= h.fetch("u", "d") %> <%= h.fetch("z") %>', keys),
+    'true false false true d 0')
+  t.equal(renderProblem('<%= h.fetch(1) %>', keys), '1:7 key not found: 1 | give a default, fetch(1, default), or test with key?(1)')
+})
+
+t.test('what cannot be indexed, called or looked up says why, and what to do', async (t) => {
+  const context = { n: 1, nothing: null, f: () => 1, xs: ['a'], h: { 0: 'zero', '1.5': 'x', true: 'y' } }
+  t.equal(renderProblem('<%= n[0] %>', context), '1:6 cannot index n (an Integer) | only hashes and arrays can be indexed')
+  t.equal(renderProblem('<%= f[0] %>', context), '1:6 cannot index f (a JavaScript function) | only hashes and arrays can be indexed')
+  t.equal(renderProblem('<%= xs["0"] %>', context), '1:7 cannot index xs (an Array) with a String | use an integer index, e.g. [0]')
+  t.equal(renderProblem('<%= f.x %>', context),
+    '1:7 cannot use f (a JavaScript function) in a template | templates see plain data: strings, numbers, booleans, nil, arrays and hashes')
+  t.equal(renderProblem('<%= f %>', context),
+    '1:5 cannot print a JavaScript function | templates see plain data: strings, numbers, booleans, nil, arrays and hashes')
+  t.equal(renderProblem('<%= nothing.x %>', context),
+    "1:13 undefined method `x` for nil (nothing is nil) | test it first with `<% if nothing %>`, or give a default: `nothing || 'default'`")
+  t.equal(renderProblem('<%= nothing[0] %>', context),
+    "1:12 undefined method `[]` for nil (nothing is nil) | test it first with `<% if nothing %>`, or give a default: `nothing || 'default'`")
+  t.equal(render('<%= h[0] %> [<%= h[1.5] %>] [<%= h[true] %>] [<%= h[nil] %>] <%= xs[0] %>', context), 'zero [] [] [] a',
+    'an integer key finds the key YAML gave as a string; other kinds find nothing')
+  const many = Object.fromEntries('abcdefghij'.split('').map((name) => [name, 1]))
+  t.equal(thrown(() => render('<%= nope %>', many)).hint, 'the variables are: a, b, c, d, e, f, g, h, … (2 more)')
+  t.equal(thrown(() => render('<%= nope %>', Object.fromEntries(Object.entries(many).slice(0, 8)))).hint,
+    'the variables are: a, b, c, d, e, f, g, h')
+  t.equal(thrown(() => render('<%= nope %>', {})).hint, 'the variables are: (none)')
+})
+
+t.test('blocks: every mismatch is located and says how to mend it', async (t) => {
+  const problems: [code: string, expected: string][] = [
+    ['<% else %>', '1:4 `else` without a matching `if` | start the block with `<% if condition %>`'],
+    ['<% elsif a %>', '1:4 `elsif` without a matching `if` | start the block with `<% if condition %>`'],
+    ['<% end %>', '1:4 `end` without a matching `if`, `unless` or `each` | remove it, or check that the blocks above open where you expect'],
+    ['<% xs.each do |x| %>', '1:7 `each` without a matching `end` | close the block with `<% end %>`'],
+    ['<% if a %><% else %><% else %><% end %>', '1:24 `else` after `else` | `else` comes last in an if block'],
+    ['<% unless a %><% elsif b %><% end %>', '1:18 `elsif` cannot follow `unless` | rewrite the block with `if`, or use `else`'],
+    ['a\n<%= x', '2:1 unclosed ERB tag, expected `%>` | close the tag with `%>`; write `<%%` for a literal `<%`'],
+    [`<%= ${'('.repeat(20000)}1${')'.repeat(20000)} %>`, '1:1 expression nested too deeply | write it with fewer levels of nesting'],
+  ]
+  for (const [code, expected] of problems) t.equal(compileProblem(code), expected, code.slice(0, 40))
+  t.equal(renderProblem('<% xs.each do |x| %><% end %>', { xs: null }), '1:4 undefined method `each` for nil (xs is nil) | `each` walks an array or a hash')
+  t.equal(renderProblem('<% n.each_with_index do |x| %><% end %>', { n: 1 }),
+    '1:4 undefined method `each_with_index` for n (an Integer) | `each` walks an array or a hash')
+  t.equal(render('<% xs.each_with_index do |x, i| %><%= x %>:<%= i %>,<% end %>', { xs: [[1, 2], [3]] }), '[1, 2]:0,[3]:1,',
+    'each_with_index yields the item whole, arrays too')
+  t.equal(render('<% xs.each_with_index do |x| %><%= x %>,<% end %>', { xs: ['a'] }), 'a,')
+  t.equal(render('<% if a %>A<% elsif b %>B<% end %>|<% unless a %>U<% end %>', { a: false, b: false }), '|U', 'no branch, no else')
+})
+
+t.test('a render stops at render-time, and says so, even when every step is cheap', async (t) => {
+  const list = Array.from({ length: 200 }, (_, i) => i)
+  const template = compileErb('<% xs.each do |a| %><% xs.each do |b| %><% xs.each do |c| %><% end %><% end %><% end %>', 'slow.yml.erb')
+  t.throws(() => template.render({ xs: list }, { limits: resolveLimits(['render-time=1ms', 'template-steps=100000000']) }), {
+    constructor: LimitError, limit: 'render-time', file: 'slow.yml.erb', line: 1, message: /the template is still rendering/,
+  })
+  const output = compileErb('a: 1\n<% xs.each do |a| %>0123456789<% end %>', 'big.yml.erb')
+  t.throws(() => output.render({ xs: list }, { limits: resolveLimits(['output-size=1000']) }), {
+    constructor: LimitError, limit: 'output-size', line: 2, col: 4, message: /the templates render too much output/,
+  })
+})
+
+t.test('undefined, which YAML never gives but JavaScript callers might, is nil everywhere', async (t) => {
+  const context = { xs: [undefined], s: 'x' }
+  t.equal(render('<%= xs %> [<%= xs[0] %>] <% xs.each do |x| %>[<%= x %>]<%= x.nil? %><% if x %>T<% else %>F<% end %><% end %>', context),
+    '[nil] [] []trueF')
+  t.equal(renderFailure('<%= s[nil] %>', context), '1:6 cannot index s (a String)')
+  t.equal(renderFailure('<%= xs[nil] %>', context), '1:7 cannot index xs (an Array) with nil')
+  t.equal(render('<%= s.to_s %> <%= v.to_json %> <%= "\\u0001".to_json %>', { ...context, v: '#{x}\x07' }), 'x "#{x}\\u0007" "\\u0001"',
+    'to_json writes strings as JSON, not as inspect')
+})
+
+t.test('a guarded hash (ENV) refuses its keys however they are asked for, and only its keys', async (t) => {
+  const guarded = {
+    SECRET: 's3cr3t',
+    [KEY_GUARD]: (key: string) => (key === 'SECRET' ? { message: 'SECRET is not allowed', hint: 'allow it' } : undefined),
+  }
+  for (const code of ['e.SECRET', 'e["SECRET"]', 'e.fetch("SECRET")', 'e.fetch("SECRET", 1)', 'e.key?("SECRET")']) {
+    t.equal(renderProblem(`<%= ${code} %>`, { e: guarded }).replace(/^1:\d+ /, ''), 'SECRET is not allowed | allow it', code)
+  }
+  t.equal(render('<%= e.size %> <%= e.key?("OTHER") %>', { e: guarded }), '1 false', 'methods and other keys still work')
+  t.equal(renderFailure('<%= e.join("SECRET") %>', { e: guarded }), '1:7 undefined method `join` for e (a Hash)',
+    'an argument to another method is not a key')
 })

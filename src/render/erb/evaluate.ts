@@ -32,8 +32,6 @@ export function kindOf(value: unknown): Kind {
       return 'string'
     case 'number':
       return Number.isInteger(value) ? 'integer' : 'float'
-    case 'bigint':
-      return 'integer'
     case 'object':
       return Array.isArray(value) ? 'array' : 'hash'
     default:
@@ -82,7 +80,7 @@ function inspect(value: unknown, fail: Fail): string {
     case 'boolean':
       return String(value)
     case 'integer':
-      return formatInteger(value as number | bigint)
+      return formatInteger(value as number)
     case 'float':
       return formatFloat(value as number)
     case 'string':
@@ -118,11 +116,16 @@ function toJson(value: unknown, fail: Fail): string {
   }
 }
 
-function formatInteger(value: number | bigint): string {
-  return typeof value === 'number' && !Number.isSafeInteger(value) ? BigInt(value).toString() : String(value)
+/** All digits, also past 2^53 where JavaScript would switch to `1e+21`. */
+function formatInteger(value: number): string {
+  return BigInt(value).toString()
 }
 
-/** Ruby's Float#to_s: shortest digits, fixed notation for decimal exponents -4 < e <= 16, else `1.0e+20`. */
+/**
+ * Ruby's Float#to_s: shortest digits, fixed notation for decimal exponents -4 < e <= 16, else `1.0e-05`. A
+ * JavaScript number is a float only when it has a fraction, so it has digits after the point and is below
+ * 2^53: the large exponents of Ruby's `1.0e+20` never reach here.
+ */
 function formatFloat(value: number): string {
   if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'
   const [mantissa, exponentText] = Math.abs(value).toExponential().split('e') as [string, string]
@@ -131,12 +134,11 @@ function formatFloat(value: number): string {
   const point = exponent + 1
   const sign = value < 0 ? '-' : ''
   if (point > 0 && point <= 16) {
-    const whole = digits.slice(0, point).padEnd(point, '0')
-    return `${sign}${whole}.${digits.slice(point) || '0'}`
+    return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`
   }
   if (point > -4 && point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`
-  const exponentDigits = String(Math.abs(exponent)).padStart(2, '0')
-  return `${sign}${digits[0]}.${digits.slice(1) || '0'}e${exponent < 0 ? '-' : '+'}${exponentDigits}`
+  const exponentDigits = String(-exponent).padStart(2, '0')
+  return `${sign}${digits[0]}.${digits.slice(1) || '0'}e-${exponentDigits}`
 }
 
 const STRING_ESCAPES: Record<string, string> = {
@@ -158,9 +160,8 @@ function inspectString(text: string): string {
 }
 
 function rubyEquals(left: unknown, right: unknown): boolean {
+  // JavaScript has one number type: `1 == 1.0` compares two numbers of the same kind.
   const [leftKind, rightKind] = [kindOf(left), kindOf(right)]
-  const isNumber = (kind: Kind): boolean => kind === 'integer' || kind === 'float'
-  if (isNumber(leftKind) && isNumber(rightKind)) return Number(left) === Number(right)
   if (leftKind !== rightKind) return false
   if (leftKind === 'nil') return true
   if (Array.isArray(left) && Array.isArray(right)) {
@@ -211,8 +212,9 @@ function toInteger(value: unknown, _: unknown[], fail: Fail): number {
     const match = /^\s*([+-]?\d+(?:_\d+)*)/.exec(value)
     return match ? Number(match[1]!.replaceAll('_', '')) : 0
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) return fail(`cannot convert ${String(value)} to an Integer`)
-  return typeof value === 'number' ? Math.trunc(value) : Number(value ?? 0)
+  if (typeof value !== 'number') return 0 // nil
+  if (!Number.isFinite(value)) return fail(`cannot convert ${String(value)} to an Integer`)
+  return Math.trunc(value)
 }
 
 /** A hash's first `[key, value]` pair, or an array's first item. */

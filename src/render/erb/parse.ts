@@ -376,10 +376,10 @@ class Parser {
     const char = text[pos]!
     const at = (kind: 'ident' | 'punct' | 'other', length: number): Token =>
       ({ kind, text: text.slice(pos, pos + length), start: pos, end: pos + length })
+    // No token runs past the tag's end: that is `%>`, `-%>` or an interpolation's `}`, which none includes.
     const sticky = (pattern: RegExp): string | undefined => {
       pattern.lastIndex = pos
-      const match = pattern.exec(text)
-      return match && pos + match[0].length <= end ? match[0] : undefined
+      return pattern.exec(text)?.[0]
     }
     if (char === '"' || char === "'") return this.lexString(pos)
     const number = sticky(NUMBER)
@@ -393,7 +393,7 @@ class Parser {
       const close = text.indexOf('`', pos + 1)
       return at('other', close !== -1 && close < end ? close + 1 - pos : 1)
     }
-    const operator = OPERATORS.find((op) => text.startsWith(op, pos) && pos + op.length <= end)
+    const operator = OPERATORS.find((op) => text.startsWith(op, pos))
     if (operator) return at(SUPPORTED_PUNCTUATION.has(operator) ? 'punct' : 'other', operator.length)
     const symbol = sticky(SYMBOL_OR_SIGIL)
     if (symbol !== undefined) return at('other', symbol.length)
@@ -410,19 +410,22 @@ class Parser {
     while (pos < this.end) {
       const char = text[pos]!
       if (char === quote) {
-        if (literal || parts.length === 0) parts.push(literal)
+        parts.push(literal)
         return { kind: 'string', parts, text: text.slice(start, pos + 1), start, end: pos + 1 }
       }
       if (text.startsWith('%%>', pos)) {
         // ERB's own escape: the tag did not end here, and the code sees `%>`.
         literal += '%>'
         pos += 3
-      } else if (char === '\\' && pos + 1 < this.end) {
+      } else if (char === '\\') {
         const [unescaped, length] = quote === "'" ? unescapeSingle(text[pos + 1]!) : unescapeDouble(text, pos + 1)
+        if (unescaped === undefined) {
+          throw this.source.error('invalid Unicode code point (too large)', pos, 'Unicode ends at \\u{10FFFF}')
+        }
         literal += unescaped
         pos += 1 + length
       } else if (quote === '"' && text.startsWith('#{', pos)) {
-        if (literal) parts.push(literal)
+        parts.push(literal)
         literal = ''
         const close = this.interpolationEnd(pos)
         parts.push(parseOutput(this.source, pos + 2, close))
@@ -436,13 +439,13 @@ class Parser {
       'ERB ends a tag at the first `%>`, even inside a string; write `%%>` for a literal `%>`')
   }
 
-  /** The offset of the `}` that closes the `#{` at `open`, skipping nested strings. */
+  /**
+   * The offset of the `}` that closes the `#{` at `open`, skipping nested strings. A `{` inside is not
+   * counted: no expression of the subset holds one, and the parser refuses it where it stands.
+   */
   private interpolationEnd(open: number): number {
-    let depth = 0
     for (let token = this.lex(open + 2); token.kind !== 'eof'; token = this.lex(token.end)) {
-      if (token.kind !== 'other') continue
-      if (token.text === '{') depth++
-      if (token.text === '}' && depth-- === 0) return token.start
+      if (token.text === '}') return token.start
     }
     throw this.source.error('unterminated `#{` in a string', open, 'close the interpolation with `}`')
   }
@@ -452,12 +455,13 @@ function unescapeSingle(next: string): [string, number] {
   return [next === '\\' || next === "'" ? next : `\\${next}`, 1]
 }
 
-function unescapeDouble(text: string, at: number): [string, number] {
+/** The text an escape stands for (none for a code point past Unicode, which Ruby refuses) and its length. */
+function unescapeDouble(text: string, at: number): [string | undefined, number] {
   const next = text[at]!
   const unicode = /^u(?:\{([0-9a-fA-F]{1,6})\}|([0-9a-fA-F]{4}))/.exec(text.slice(at, at + 9))
   if (unicode) {
     const codePoint = parseInt(unicode[1] ?? unicode[2]!, 16)
-    return [codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : '\ufffd', unicode[0].length]
+    return [codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : undefined, unicode[0].length]
   }
   const hex = /^x([0-9a-fA-F]{1,2})/.exec(text.slice(at, at + 3))
   if (hex) return [String.fromCharCode(parseInt(hex[1]!, 16)), hex[0].length]
