@@ -119,7 +119,7 @@ export function registerFilters(engine: Liquid): void {
       try {
         return call(value, ...args)
       } catch (error) {
-        throw positioned(error, this)
+        throw positioned(error as TemplateError, this)
       }
     })
   }
@@ -153,17 +153,17 @@ export function registerDeterministicFilters(engine: Liquid): void {
   })
 }
 
-function positioned(error: unknown, filter: FilterImpl): TemplateError {
+/** The filters above throw only TemplateErrors (no position yet); this gives one the filter's. */
+function positioned(error: TemplateError, filter: FilterImpl): TemplateError {
   const { token } = filter
   const [line, col] = token.getPosition()
-  const known = error instanceof TemplateError ? error : undefined
-  return new TemplateError(known?.message ?? `${token.name}: ${(error as Error).message}`, {
+  return new TemplateError(error.message, {
     file: token.file,
     line,
     col,
-    hint: known?.hint,
+    hint: error.hint,
     frame: codeFrame(token.input, line, col),
-    cause: known?.cause ?? error,
+    cause: error.cause,
   })
 }
 
@@ -193,13 +193,14 @@ function text(filter: string, value: unknown): string {
 
 function count(filter: string, value: unknown, { allowNegative = false } = {}): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
-  if (typeof n !== 'number' || !Number.isInteger(n) || (!allowNegative && n < 0)) {
+  // Number.isInteger is false for anything that is not a number.
+  if (!Number.isInteger(n) || (!allowNegative && (n as number) < 0)) {
     throw new TemplateError(
       `${filter}: expected a ${allowNegative ? 'whole' : 'non-negative whole'} number, got ${describe(value)}`,
       { hint: `write it as \`| ${filter}: 4\`` },
     )
   }
-  return n
+  return n as number
 }
 
 function describe(value: unknown): string {

@@ -196,7 +196,6 @@ class PartialDepthReached extends Error {}
 
 /** liquidjs' own limits name themselves in English; ours by name. */
 const LIQUID_LIMITS: ReadonlyArray<readonly [RegExp | (new () => Error), LimitName, string]> = [
-  [/^parse length limit exceeded/, 'file-size', 'the template is too long to parse'],
   [/^template render limit exceeded/, 'render-time', 'the template is still rendering'],
   [/^memory alloc limit exceeded/, 'output-size', 'the template builds too much text'],
   [OutputLimitReached, 'output-size', 'the templates render too much output'],
@@ -223,7 +222,13 @@ function toTemplateError(error: unknown, scene: ErrorScene): unknown {
   const original = error instanceof LiquidError ? error.originalError : undefined
   if (original instanceof TemplateError) return fromPartial(original, scene)
   if (original instanceof LimitError) return original
-  if (!(error instanceof LiquidError)) return error
+  if (!(error instanceof LiquidError)) {
+    // liquidjs' parse limit fails an assertion, with no token: the whole template is too long.
+    if (error instanceof Error && error.message.startsWith('parse length limit exceeded')) {
+      return new LimitError('file-size', 'the template is too long to parse', { file: scene.file, limits: scene.limits })
+    }
+    return error
+  }
   const limit = limitReached(error, scene, scene.limits)
   if (limit) return limit
   const { token } = error

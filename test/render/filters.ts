@@ -11,6 +11,7 @@ import {
   indent,
   nindent,
   quote,
+  registerDeterministicFilters,
   registerFilters,
   required,
   toJson,
@@ -104,5 +105,71 @@ t.test('registered filters: errors carry the position of the filter in the templ
     line: 2,
     col: 13,
     frame: '  1 | a: 1\n> 2 | b: {{ bad | cidr_prefix }}\n    |             ^\n  3 | ',
+  })
+})
+
+t.test('every filter that needs text names itself when given a structure', async (t) => {
+  const hint = 'turn structured values into text first, e.g. `| to_yaml` or `| to_json`'
+  const calls: [name: string, call: () => unknown][] = [
+    ['indent', () => indent({}, 2)],
+    ['nindent', () => nindent({}, 2)],
+    ['quote', () => quote({})],
+    ['b64enc', () => b64enc({})],
+    ['b64dec', () => b64dec({})],
+  ]
+  for (const [name, call] of calls) t.throws(call, { message: `${name}: expected text, got a map`, hint }, name)
+  t.throws(() => quote(['a']), { message: 'quote: expected text, got a list' })
+  t.equal(quote(undefined), '""')
+})
+
+t.test('numbers for indent and cidr_host: whole, non-negative where it must be, with a hint', async (t) => {
+  t.equal(indent('a', 0), 'a')
+  t.equal(indent('a', ' 2 '), '  a', 'a number written as text')
+  t.throws(() => indent('a', ' '), { message: 'indent: expected a non-negative whole number, got " "', hint: 'write it as `| indent: 4`' })
+  t.throws(() => indent('a', null), { message: 'indent: expected a non-negative whole number, got nil' })
+  t.throws(() => nindent('a', [2]), { message: 'nindent: expected a non-negative whole number, got a list', hint: 'write it as `| nindent: 4`' })
+  t.throws(() => cidrHost('10.0.0.0/8', 1.5), { message: 'cidr_host: expected a whole number, got 1.5', hint: 'write it as `| cidr_host: 4`' })
+})
+
+t.test('base64 refuses what is not base64, and says what base64 is', async (t) => {
+  const hint = 'base64 uses A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4 characters'
+  t.equal(b64dec(' aGk= \n'), 'hi', 'surrounding blanks are not part of it')
+  t.throws(() => b64dec('!aGk'), { message: 'b64dec: "!aGk" is not valid base64', hint })
+  t.throws(() => b64dec('aGk!'), { message: 'b64dec: "aGk!" is not valid base64', hint })
+  t.throws(() => b64dec('=aGk'), { message: 'b64dec: "=aGk" is not valid base64' })
+  t.throws(() => b64dec(`${'A'.repeat(40)}!!!!`), { message: `b64dec: "${'A'.repeat(37)}..." is not valid base64` })
+  t.throws(() => b64dec(`${'A'.repeat(39)}!`), { message: `b64dec: "${'A'.repeat(39)}!" is not valid base64`, hint }, '40 characters are shown whole')
+})
+
+t.test('required and the CIDR filters hint at the fix', async (t) => {
+  t.throws(() => required(null), {
+    hint: 'the template requires this value: set it in cluster.yml (`options.*` is network.custom.options)',
+  })
+  t.throws(() => cidrHost('10.0.0.0/30', 4), { hint: 'pick a host number inside the network, or a negative one to count from its end' })
+  t.throws(() => cidrPrefix('10.0.0.0'), { hint: 'write the network as address/prefix, e.g. 10.96.0.0/12 or fd00:10:96::/108' })
+  t.throws(() => cidrNetmask(null), {
+    message: 'cidr_netmask: expected a CIDR such as 10.96.0.0/12, got nil',
+    hint: 'apply it to a CIDR setting, e.g. cluster_config.network.service_cidr',
+  })
+})
+
+t.test('the clock and chance are refused, at the filter, whatever the case and blanks', async (t) => {
+  const engine = new Liquid({ strictFilters: true })
+  registerDeterministicFilters(engine)
+  const clockHint = 'rendered manifests must be the same on every run; write the date, or pass it in through custom.options'
+  for (const name of ['date', 'date_to_xmlschema', 'date_to_rfc822', 'date_to_string', 'date_to_long_string']) {
+    const failure = await engine.parseAndRender(`x: 1\ny: {{ " Now " | ${name} }}`).then(() => undefined, (e: { originalError?: unknown }) => e.originalError)
+    t.match(failure, { constructor: TemplateError, message: `${name}: "Now" would make every render differ`, hint: clockHint, line: 2, col: 17 }, name)
+  }
+  await t.rejects(engine.parseAndRender('{{ "today" | date: "%Y" }}'), { originalError: { message: 'date: "today" would make every render differ' } })
+  t.equal(await engine.parseAndRender('{{ "2020-01-02" | date: "%Y %B" }}|{{ "nowhere" | date: "%Y" }}'), '2020 January|nowhere',
+    'written dates still format; other text passes through as Liquid passes it')
+  await t.rejects(engine.parseAndRender('x: {{ xs | sample }}', { xs: [1, 2] }), {
+    originalError: {
+      message: 'sample picks at random: every render would differ',
+      hint: 'rendered manifests must be the same on every run; use `first`, `last` or an index instead',
+      line: 1,
+      col: 12,
+    },
   })
 })

@@ -352,3 +352,95 @@ t.test('partials, loops and output are bounded by the limits', async (t) => {
   await t.rejects(render('{% for i in (1..10000000) %}{% for j in (1..10) %}{% endfor %}{% endfor %}', ['render-time=200ms']), { constructor: LimitError, limit: 'render-time' })
   t.equal(await render("{% for i in (1..3) %}{% include 'wide' %}{% endfor %}"), 'y'.repeat(300))
 })
+
+t.test('unknown filters: a suggestion only when one is near, the nearest one', async (t) => {
+  const renderer = createLiquidRenderer({ root: partials })
+  const hintFor = (filter: string) => compileError(renderer, `{{ x | ${filter} }}`).hint
+  t.equal(hintFor('upcse'), 'did you mean `upcase`?', 'one edit away')
+  t.equal(hintFor('dat'), 'did you mean `date`?', 'an edit at the end of the name')
+  t.equal(hintFor('downcasex'), 'did you mean `downcase`?')
+  t.equal(hintFor('uppcasse'), 'did you mean `upcase`?', 'two edits for a name longer than five')
+  t.match(hintFor('upcsa'), /^check the spelling; besides Liquid's own filters there are to_yaml, to_json, indent, nindent, quote, b64enc, b64dec, required, cidr_host, cidr_prefix, cidr_netmask$/,
+    'two edits are too many for a name of five')
+  t.equal(hintFor('lstripx'), 'did you mean `lstrip`?', 'the nearest wins over later ones within the limit (rstrip, strip)')
+  t.equal(hintFor('slize'), 'did you mean `size`?', 'of two as near, the first (size, then slice)')
+  t.has(compileError(renderer, 'a: {{ x | upcase? }}'), { message: 'unknown filter `upcase?`', col: 11, hint: 'did you mean `upcase`?' },
+    'a name with a regular-expression character is found where it is')
+})
+
+t.test('undefined variables list what the parent holds, when it is a map', async (t) => {
+  const renderer = createLiquidRenderer({ root: partials })
+  const hintOf = async (source: string, scope: Record<string, unknown>) => (await renderError(renderer, source, scope)).hint
+  const base = 'if it is optional, give a fallback (`| default: ...`) or test it (`{% if x.y.z %}`); otherwise check the spelling'
+  t.equal(await hintOf('{{ x.y.z }}', { x: { y: 's' } }), base, 'the parent is a string')
+  t.equal(await hintOf('{{ x.y.z }}', { x: { y: [1] } }), base, 'the parent is a list')
+  t.equal(await hintOf('{{ x.y.z }}', { x: 5 }), base.replace('x.y.z', 'x.y'), 'a grandparent that is not a map')
+  t.equal(await hintOf('{{ x.q }}', { x: {} }),
+    'if it is optional, give a fallback (`| default: ...`) or test it (`{% if x.q %}`); otherwise check the spelling. `x` has: (nothing)')
+  const wide = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${String(i).padStart(2, '0')}`, i]))
+  t.match(await hintOf('{{ x.q }}', { x: wide }), /`x` has: k00, k01, .*, k19, \.\.\.$/)
+  t.match(await hintOf('{{ x.q }}', { x: Object.fromEntries(Object.entries(wide).slice(0, 20)) }), /`x` has: k00, .*, k19$/)
+  t.equal((await renderError(renderer, 'a: 1\n{{ nope }}', {})).message, 'undefined variable `nope`', 'no partial note in the template itself')
+})
+
+t.test('other errors keep liquidjs’ words at the right place', async (t) => {
+  const renderer = createLiquidRenderer({ root: partials })
+  t.has(await renderError(renderer, 'a: 1\n{% include x %}', { x: null }), { message: 'illegal file path "null"', line: 2, col: 1, hint: undefined })
+  t.has(compileError(renderer, '{% if x %}{% endif %}{% for %}'), {
+    message: 'illegal tag: {% for %}',
+    col: 22,
+    hint: 'check the Liquid syntax here: tags are written `{% ... %}`, values `{{ ... }}`',
+  }, 'a broken tag that is not an unclosed block')
+  t.has(compileError(renderer, '{% if x %}\n{% endif'), { hint: 'close the tag with `%}`' })
+  t.equal(compileError(renderer, '{% iff name %}{% endif %}').hint, "Liquid's tags are #, assign, block, break, capture, case, " +
+    'comment, continue, cycle, decrement, echo, for, if, include, increment, layout, liquid, raw, render, tablerow, unless', 'sorted')
+})
+
+t.test('what the engine writes out: text, nil, lists, numbers and booleans as Liquid prints them', async (t) => {
+  const renderer = createLiquidRenderer({ root: partials })
+  t.equal(await renderer.compile('{{ x }}|{{ n }}|{{ xs }}|{{ 1 }}|{{ b }}', main).render({ x: 's', n: null, xs: ['a', 'b'], b: true }),
+    's||ab|1|true')
+})
+
+t.test('partials: names resolve against the folder, render sees the cluster, depth is counted per nesting', async (t) => {
+  const root = t.testdir({
+    'b.liquid': 'root-b',
+    sub: { 'a.liquid': "{% include './b' %}", 'b.liquid': 'sub-b' },
+    'self.liquid': "{% render 'self' %}",
+    'leaf.liquid': 'L',
+    'two.liquid': "{% include 'leaf' %}",
+    'names.liquid': '{{ name }} {{ options.mtu }}',
+    'big.liquid': 'x'.repeat(2000),
+  })
+  const renderer = (flags: string[] = []) => createLiquidRenderer({ root, limits: resolveLimits(flags) })
+  const render = (source: string, flags: string[] = []) => renderer(flags).compile(source, join(root, 'main.yml.liquid')).render(context)
+  t.equal(await render("{% include 'sub/a' %}"), 'root-b', './ in a partial is the manifest folder, not the partial’s own')
+  t.equal(await render("{% render 'names' %}"), 'custom_network 1400', '{% render %} isolates variables, not the cluster’s')
+  t.equal(await render("{% include 'two' %}", ['partial-depth=2']), 'L', 'two levels fit a depth of two')
+  await t.rejects(render("{% include 'two' %}", ['partial-depth=1']), {
+    constructor: LimitError, limit: 'partial-depth', message: 'partials include each other too deeply (limit partial-depth: 1)',
+  })
+  t.equal(await render("{% include 'leaf' %}{% include 'leaf' %}{% render 'leaf' %}", ['partial-depth=1']), 'LLL', 'siblings do not add up')
+  await t.rejects(render("{% render 'self' %}", ['partial-depth=4']), { constructor: LimitError, limit: 'partial-depth', file: join(root, 'self.liquid') },
+    'render, like include, is bounded')
+  await t.rejects(render("a: 1\n{% include 'big' %}", ['file-size=1000']), { constructor: LimitError, limit: 'file-size' },
+    'a partial is input like any manifest')
+})
+
+t.test('each limit liquidjs enforces is reported by our name, at the template', async (t) => {
+  const root = t.testdir({ 'wide.liquid': 'y'.repeat(100) })
+  const render = (source: string, flags: string[]) =>
+    createLiquidRenderer({ root, limits: resolveLimits(flags) }).compile(source, join(root, 't.yml.liquid')).render({})
+  t.throws(() => createLiquidRenderer({ root, limits: resolveLimits(['file-size=1000']) }).compile(`a: 1\n${'x'.repeat(2000)}`, join(root, 't.yml.liquid')), {
+    constructor: LimitError, limit: 'file-size', message: /^the template is too long to parse /, file: join(root, 't.yml.liquid'),
+  })
+  await t.rejects(render('{% for i in (1..10000000) %}{% for j in (1..10) %}{% endfor %}{% endfor %}', ['render-time=100ms']), {
+    constructor: LimitError, limit: 'render-time', message: /^the template is still rendering /, line: 1, col: 1,
+  })
+  await t.rejects(render('a: 1\n{% for i in (1..100000000) %}{% endfor %}', []), {
+    constructor: LimitError, limit: 'output-size', message: /^the template builds too much text /, line: 2, col: 1,
+  })
+  await t.rejects(render("a: 1\n{% for i in (1..50) %}{% include 'wide' %}{% endfor %}", ['output-size=1000']), {
+    constructor: LimitError, limit: 'output-size', message: /^the templates render too much output /, file: join(root, 'wide.liquid'), line: 1, col: 1,
+  })
+})

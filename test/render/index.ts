@@ -1,0 +1,37 @@
+import t from 'tap'
+import type { DiscoveredManifests, ManifestSource, TemplateEngine } from '../../src/discover.js'
+import { LimitError, resolveLimits } from '../../src/limits.js'
+import type { TemplateContext } from '../../src/render/context.js'
+import { renderTemplates } from '../../src/render/index.js'
+
+const context = { name: 'custom_network', options: { mtu: 1400 } } as unknown as TemplateContext
+const source = (name: string, engine: TemplateEngine, text: string): ManifestSource =>
+  ({ path: `/m/${name}`, name, outputName: name.replace(/\.(erb|liquid)$/, ''), engine, text })
+const discovered = (...sources: ManifestSource[]): DiscoveredManifests => ({ root: '/m', sources, ignored: [] })
+
+t.test('plain text passes through; ERB and Liquid see the same context; order is kept', async (t) => {
+  const set = discovered(
+    source('01.yml', 'plain', 'a: <%= not erb %> {{ nor liquid }}\n'),
+    source('02.yml.erb', 'erb', 'b: <%= name %> <%= options.mtu %>\n'),
+    source('03.yml.liquid', 'liquid', 'c: {{ name }} {{ options.mtu }}\n'),
+  )
+  const rendered = await renderTemplates(set, context)
+  t.same(rendered.map((r) => [r.source.name, r.text]), [
+    ['01.yml', 'a: <%= not erb %> {{ nor liquid }}\n'],
+    ['02.yml.erb', 'b: custom_network 1400\n'],
+    ['03.yml.liquid', 'c: custom_network 1400\n'],
+  ])
+  t.equal(rendered[1]!.source, set.sources[1], 'each result keeps its source')
+})
+
+t.test('the limits reach both engines, and output-size is one budget for the whole set', async (t) => {
+  const half = 'x'.repeat(600)
+  const both = discovered(source('a.yml.erb', 'erb', half), source('b.yml.liquid', 'liquid', half))
+  await t.resolves(renderTemplates(discovered(source('a.yml.erb', 'erb', half)), context, resolveLimits(['output-size=1000'])))
+  await t.rejects(renderTemplates(both, context, resolveLimits(['output-size=1000'])), { constructor: LimitError, limit: 'output-size', file: '/m/b.yml.liquid' })
+  const erbFirst = discovered(source('b.yml.liquid', 'liquid', half), source('a.yml.erb', 'erb', half))
+  await t.rejects(renderTemplates(erbFirst, context, resolveLimits(['output-size=1000'])), { constructor: LimitError, limit: 'output-size', file: '/m/a.yml.erb' })
+  const loop = '<% xs.each do |a| %><% xs.each do |b| %>.<% end %><% end %>'
+  await t.rejects(renderTemplates(discovered(source('l.yml.erb', 'erb', loop)), { ...context, xs: [1, 2, 3, 4] } as TemplateContext, resolveLimits(['template-steps=10'])),
+    { constructor: LimitError, limit: 'template-steps' })
+})
