@@ -160,7 +160,7 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
       options.onProgress?.({ ...progress, done: false })
       const found = byFileName(await running.finally(() => options.onProgress?.({ ...progress, done: true })))
       return documents.map((doc, i) => {
-        const result = found.get(files[i]?.name ?? '')
+        const result = found.get(files[i]!.name)
         const status = result && STATUS[result.status]
         if (!result || !status) {
           throw new EnvironmentError(`kubeconform reported nothing for ${describeObject(doc.object)} (${doc.source.name}:${doc.line})`, {
@@ -207,7 +207,7 @@ export async function validateManifestFiles(options: ValidateFilesOptions): Prom
         throw error
       })
       .finally(() => options.onProgress?.({ ...progress, done: true }))
-    const fileOf = new Map(options.sources.map((source, i) => [source, files[i]?.name ?? '']))
+    const fileOf = new Map(options.sources.map((source, i) => [source, files[i]!.name]))
     const matched = matchResults(documents, found, (doc) => fileOf.get(doc.source) ?? '')
     return matched && resultsFromRawDocuments(documents, matched, options)
   })

@@ -3,7 +3,7 @@
  * and in-process with the real one (test/e2e/validate.ts runs it through the built CLI).
  */
 import t, { type Test } from 'tap'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments, checkDocumentsOf } from '../src/documents.js'
@@ -13,7 +13,8 @@ import { hasFindings, resolveKubernetesVersion, validateManifestFiles, validateM
 import { toolsBinDir } from './helpers/paths.js'
 import { testSchemaDir, TEST_KUBERNETES_VERSION } from './helpers/schemas.js'
 import { widget, widgetCrd } from './helpers/widgets.js'
-import { fakeKubeconform } from './helpers/fake-kubeconform.js'
+import { fakeKubeconform, reportingKubeconform } from './helpers/fake-kubeconform.js'
+import { EnvironmentError } from '../src/errors.js'
 
 const text = `apiVersion: v1
 kind: ConfigMap
@@ -180,4 +181,88 @@ t.test('the quick route hands over what it cannot tell apart, and skips empty do
   const report = await validate.validateManifestFiles({ ...options, sources: [twins] })
   t.same(report.resources.map((r) => [r.namespace, r.status, r.errors.map((e) => e.line)]), [['one', 'valid', []], ['two', 'invalid', [15]]])
   t.same(validate.parsedSources, ['02-twins.yml'], 'parsed to tell them apart')
+})
+
+/** A result as kubeconform v0.7.0 prints it, for the stand-in's report. */
+const result = (file: string, kind: string, name: string, status: string, msg = '', validationErrors?: Array<{ path: string; msg: string }>) =>
+  ({ filename: `FILE:${file}`, kind, name, version: 'v1', status, msg, ...(validationErrors ? { validationErrors } : {}) })
+
+t.test('the quick route answers only when every result is certain; otherwise the parsed route does', async (t) => {
+  const cm = (name: string, extra = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}`
+  const two = plain('01-two.yml', `${cm('a')}---\n${cm('b', 'data:\n  k: 1\n')}`)
+  const twins = plain('02-twins.yml', `${cm('c', '  namespace: one\n')}---\n${cm('c', '  namespace: two\n')}`)
+  const crd = plain('03-crd.yml', widgetCrd())
+  const run = async (sources: ManifestSource[], report: unknown) => {
+    const dir = t.testdir({})
+    const validate = await validateWithParseCount(t)
+    const kubeconform = await reportingKubeconform(dir, report)
+    const outcome = await validate.validateManifestFiles({ sources, kubernetesVersion: '1.32.0', schemaLocations: [dir], kubeconform, tmpDir: dir })
+    return { outcome, parsed: validate.parsedSources, runs: (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n').length }
+  }
+  const valid = (file: string, name: string) => result(file, 'ConfigMap', name, 'statusValid')
+
+  const quick = await run([two], { resources: [valid('00000.yaml', 'a'), valid('00000.yaml', 'b'), { filename: 'FILE:00000.yaml', kind: '', name: '', version: '', status: 'statusEmpty', msg: '' },
+    { filename: 'FILE:00000.yaml', kind: '', name: '', version: '', status: '', msg: '' }] })
+  t.same([quick.runs, quick.parsed], [1, []], 'empty documents in the report are passed over')
+
+  const invalidSecond = await run([two], { resources: [valid('00000.yaml', 'a'),
+    result('00000.yaml', 'ConfigMap', 'b', 'statusInvalid', 'invalid', [{ path: '/data/k', msg: 'got number, want string' }])] })
+  t.same([invalidSecond.runs, invalidSecond.parsed], [1, ['01-two.yml']], 'an invalid field: its file is parsed for lines, once')
+  t.same(invalidSecond.outcome.resources.map((r) => [r.name, r.status, r.errors.map((e) => e.line)]), [['a', 'valid', []], ['b', 'invalid', [11]]],
+    'the line is in the document that has the field')
+
+  const handOver: Array<[why: string, sources: ManifestSource[], report: unknown]> = [
+    ['kubeconform names an object the scan did not see', [two], { resources: [valid('00000.yaml', 'a'), valid('00000.yaml', 'b'), valid('00000.yaml', 'zzz')] }],
+    ['fewer results than documents of one identity', [twins], { resources: [valid('00000.yaml', 'c')] }],
+    ['twins with different messages', [twins], { resources: [result('00000.yaml', 'ConfigMap', 'c', 'statusError', 'one'), result('00000.yaml', 'ConfigMap', 'c', 'statusError', 'two')] }],
+    ['twins with different field errors', [twins], { resources: [
+      result('00000.yaml', 'ConfigMap', 'c', 'statusInvalid', 'x', [{ path: '/a', msg: 'm' }]),
+      result('00000.yaml', 'ConfigMap', 'c', 'statusInvalid', 'x', [{ path: '/b', msg: 'm' }])] }],
+    ['a status kubeconform does not document', [two], { resources: [valid('00000.yaml', 'a'), result('00000.yaml', 'ConfigMap', 'b', 'statusOdd')] }],
+    ['an error that is not a missing schema', [two], { resources: [valid('00000.yaml', 'a'), result('00000.yaml', 'ConfigMap', 'b', 'statusError', 'error unmarshalling resource')] }],
+    ['a missing schema while the set has CRDs', [two, crd], { resources: [valid('00000.yaml', 'a'), result('00000.yaml', 'ConfigMap', 'b', 'statusError', 'could not find schema for ConfigMap'),
+      { ...result('00001.yaml', 'CustomResourceDefinition', 'widgets.example.com', 'statusValid'), version: 'apiextensions.k8s.io/v1' }] }],
+  ]
+  for (const [why, sources, report] of handOver) {
+    const handed = await run(sources, report)
+    t.same([handed.runs, handed.parsed], [2, sources.map((s) => s.name)], why)
+  }
+
+  const missing = await run([two], { resources: [valid('00000.yaml', 'a'), result('00000.yaml', 'ConfigMap', 'b', 'statusError', 'could not find schema for ConfigMap')] })
+  t.same([missing.runs, missing.parsed], [1, []], 'a missing schema without CRDs in the set is certain')
+  t.same(missing.outcome.resources[1]?.errors, [{ path: '', message: 'no schema for ConfigMap v1 in the schema locations', line: 6 }])
+})
+
+t.test('validateManifests: one kubeconform run on a work folder it removes, CRD schemas only for a set with CRDs', async (t) => {
+  const dir = t.testdir({})
+  const kubeconform = await fakeKubeconform(dir, 'statusValid')
+  const cm = plain('01-cm.yml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n')
+  const crd = plain('02-crd.yml', widgetCrd())
+  const options = { removedApis: [], kubernetesVersion: '1.32.0', schemaLocations: [], kubeconform, tmpDir: dir }
+  const progress: unknown[] = []
+  await validateManifests({ ...options, documents: checkDocumentsOf([cm, plain('03-cm.yml', cm.text.replace('name: c', 'name: d'))]), onProgress: (p) => progress.push(p) })
+  t.same(progress, [{ objects: 2, files: 2, done: false }, { objects: 2, files: 2, done: true }], 'progress counts objects and files')
+  await validateManifests({ ...options, documents: checkDocumentsOf([cm, crd]) })
+  const calls = (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n')
+  t.equal(calls.length, 2)
+  t.notMatch(calls[0], /crd-schemas/, 'no CRDs, no CRD schema location')
+  t.match(calls[1], new RegExp(`-schema-location ${dir}/pharos-net-validate-\\w+/crd-schemas `), "the set's CRDs become a schema location")
+  t.match(calls[0], new RegExp(`${dir}/pharos-net-validate-\\w+/resources$`), 'kubeconform reads a work folder under tmpDir')
+  t.same((await readdir(dir)).sort(), ['calls', 'kubeconform.cjs'], 'which is gone afterwards')
+
+  const removedOnly = checkDocumentsOf([plain('04-psp.yml', 'apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: p\n')])
+  const report = await validateManifests({ ...options, documents: removedOnly, removedApis: findRemovedApis(removedOnly, '1.32.0') })
+  t.equal(report.summary.removedApis, 1)
+  t.equal((await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n').length, 2, 'a set of removed APIs only does not run kubeconform')
+})
+
+t.test('a document kubeconform says nothing about is an environment error, not a pass', async (t) => {
+  const dir = t.testdir({})
+  const kubeconform = await reportingKubeconform(dir, { resources: [{ filename: 'FILE:00000.json', kind: '', name: '', version: '', status: 'statusEmpty', msg: '' }] })
+  const documents = checkDocumentsOf([plain('01-cm.yml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n')])
+  await t.rejects(validateManifests({ documents, removedApis: [], kubernetesVersion: '1.32.0', schemaLocations: [], kubeconform, tmpDir: dir }), {
+    constructor: EnvironmentError,
+    message: 'kubeconform reported nothing for ConfigMap c (01-cm.yml:1)',
+    hint: 'this is unexpected; rerun with --debug and report it with the kubeconform version',
+  })
 })
