@@ -3,7 +3,7 @@
  * and in-process with the real one (test/e2e/validate.ts runs it through the built CLI).
  */
 import t, { type Test } from 'tap'
-import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments, checkDocumentsOf } from '../src/documents.js'
@@ -13,7 +13,7 @@ import { hasFindings, resolveKubernetesVersion, validateManifestFiles, validateM
 import { toolsBinDir } from './helpers/paths.js'
 import { testSchemaDir, TEST_KUBERNETES_VERSION } from './helpers/schemas.js'
 import { widget, widgetCrd } from './helpers/widgets.js'
-import { fakeKubeconform, reportingKubeconform } from './helpers/fake-kubeconform.js'
+import { fakeKubeconform, reportingKubeconform, scriptedKubeconform } from './helpers/fake-kubeconform.js'
 import { EnvironmentError } from '../src/errors.js'
 
 const text = `apiVersion: v1
@@ -265,4 +265,62 @@ t.test('a document kubeconform says nothing about is an environment error, not a
     message: 'kubeconform reported nothing for ConfigMap c (01-cm.yml:1)',
     hint: 'this is unexpected; rerun with --debug and report it with the kubeconform version',
   })
+})
+
+t.test("kubeconform's report is checked before it is believed", async (t) => {
+  const documents = checkDocumentsOf([plain('01-cm.yml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n')])
+  const validateWith = async (script: string, schemaLocations: string[] = []) => {
+    const dir = t.testdir({})
+    const kubeconform = await scriptedKubeconform(dir, script)
+    return validateManifests({ documents, removedApis: [], kubernetesVersion: '1.32.0', schemaLocations, kubeconform, tmpDir: dir })
+  }
+  const reporting = (json: string, exitCode = 0) => `cat <<'EOF'\n${json}\nEOF\necho 'some words' >&2\nexit ${exitCode}`
+  await t.rejects(validateWith(reporting('not json')), {
+    constructor: EnvironmentError, message: /kubeconform failed \(exit code 0\): some words$/,
+    hint: 'kubeconform did not print its JSON report; run it by hand to see why',
+  })
+  await t.rejects(validateWith(reporting('{"resources": []}', 2)), { constructor: EnvironmentError, message: /failed \(exit code 2\): some words$/, hint: undefined },
+    'exit code 2 is a crash, whatever was printed')
+  const notReports = ['[]', 'null', '5', '{"resources": 5}', '{"resources": [null]}', '{"resources": [5]}',
+    '{"resources": [{"status": "statusValid"}]}', '{"resources": [{"filename": "f"}]}', '{"resources": [{"filename": "f", "status": "statusValid", "msg": 5}]}',
+    '{"resources": [{"filename": "f", "status": "statusValid"}, {"filename": 1, "status": "statusValid"}]}']
+  for (const json of notReports) {
+    await t.rejects(validateWith(reporting(json, 1)), {
+      constructor: EnvironmentError, hint: 'kubeconform printed JSON that is not its report; check `kubeconform -v` (v0.7.0 is supported)',
+    }, json)
+  }
+  await t.rejects(validateWith(reporting('{}')), { message: /^kubeconform reported nothing for ConfigMap c/ }, 'no resources at all')
+  const dir = t.testdir({})
+  const silentMsg = await reportingKubeconform(dir, { resources: [{ filename: 'FILE:00000.json', kind: 'ConfigMap', name: 'c', version: 'v1', status: 'statusValid' }] })
+  const report = await validateManifests({ documents, removedApis: [], kubernetesVersion: '1.32.0', schemaLocations: [], kubeconform: silentMsg, tmpDir: dir })
+  t.equal(report.resources[0]?.status, 'valid', 'msg may be left out')
+
+  const unreachable = (reason: string) => reporting(`{"resources": [{"filename": "f", "kind": "ConfigMap", "name": "c", "version": "v1", "status": "statusError", ` +
+    `"msg": "failed downloading schema at https://schemas.example.com/v1.32.0/configmap.json: Get \\"...\\": dial tcp: ${reason}"}]}`, 1)
+  for (const reason of ['connection refused', 'lookup schemas.example.com: no such host', 'i/o timeout', 'network is unreachable', 'tls: TLS handshake timeout']) {
+    await t.rejects(validateWith(unreachable(reason)), {
+      constructor: EnvironmentError, message: /^cannot reach the schema location https:\/\/schemas\.example\.com: /,
+      hint: 'check the URL and the network; offline, generate schemas with `kubectl pharos-net schemas` and pass --schema-location DIR',
+    }, reason)
+  }
+})
+
+t.test('a missing schema says where to get one; other errors keep kubeconform’s words', async (t) => {
+  const dir = t.testdir({})
+  const documents = checkDocumentsOf([plain('01-cm.yml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n')])
+  const validateWith = async (msg: string, schemaLocations: string[]) => {
+    const kubeconform = await reportingKubeconform(await mkdtemp(join(dir, 'k-')), { resources: [result('00000.json', 'ConfigMap', 'c', 'statusError', msg)] })
+    return (await validateManifests({ documents, removedApis: [], kubernetesVersion: '1.32.0', schemaLocations, kubeconform, tmpDir: dir })).resources[0]
+  }
+  t.has(await validateWith('could not find schema for ConfigMap', []), {
+    status: 'error',
+    errors: [{ path: '', message: 'no schema for ConfigMap v1 in the schema locations', line: 1 }],
+    hint: 'pass --schema-location DIR with schemas from `kubectl pharos-net schemas` (the default location is online)',
+  })
+  const locations = await mkdtemp(join(dir, 'locations-'))
+  await Promise.all(['s1', 's2'].map((name) => mkdir(join(locations, name))))
+  t.match((await validateWith('could not find schema for ConfigMap', [join(locations, 's1'), join(locations, 's2')]))?.hint,
+    new RegExp(`; looked in: ${locations}/s1, ${locations}/s2$`))
+  const other = await validateWith('error while parsing: boom', [])
+  t.same([other?.status, other?.errors, other?.hint], ['error', [{ path: '', message: 'error while parsing: boom', line: 1 }], undefined])
 })
