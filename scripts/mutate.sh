@@ -30,6 +30,8 @@ declare -A tests=(
   [erb]='test/render/erb.js,test/config.js,test/environment.js'
   [liquid]='test/render/*.js,test/pipeline.js'
   [cli]='test/cli/*.js,test/cli/commands/*.js'
+  [validate]='test/validate.js,test/deploy.js,test/cli/commands/validate.js,test/cli/commands/apply.js'
+  [sources]='test/discover.js,test/scaffold.js,test/pipeline.js,test/exec.js,test/cluster.js,test/deploy.js,test/validate.js,test/cli/commands/*.js'
 )
 order=(validate cluster output sources config cli input schemas liquid erb)
 selected=("$@")
