@@ -96,7 +96,8 @@ function refuseRepeatedFlags(argv: Record<string, unknown>, options: { array?: s
     .sort((a, b) => b.length - a.length)[0]
   if (repeated !== undefined) {
     const values = (argv[repeated] as unknown[]).map(String).join(', ')
-    throw new Error(`${repeated.length > 1 ? '--' : '-'}${repeated} was given more than once (${values}); give it once`)
+    // yargs lists a flag under its long name too, and the longest comes first.
+    throw new Error(`--${repeated} was given more than once (${values}); give it once`)
   }
   return true
 }

@@ -212,6 +212,46 @@ t.test("a system error the core did not expect is the machine's (exit 3), with a
   }
   t.same(await failingWrite('ENOSPC'), { exit: 3, stderr: 'error: ENOSPC: it failed, write\n  hint: the disk is full: free some space\n' })
   t.same(await failingWrite('EWHATEVER'), { exit: 3, stderr: 'error: EWHATEVER: it failed, write\n  hint: check the path and its permissions\n' })
+  const hints: Record<string, string> = {
+    EACCES: 'permission denied: check the permissions of the path, or run where you may write',
+    EPERM: 'the operation is not permitted: check the permissions of the path',
+    EROFS: 'the file system is read-only: choose a writable place',
+    EDQUOT: 'the disk quota is exceeded: free some space',
+    EMFILE: 'too many open files: raise `ulimit -n`',
+  }
+  for (const [code, hint] of Object.entries(hints)) t.equal((await failingWrite(code)).stderr, `error: ${code}: it failed, write\n  hint: ${hint}\n`, code)
+  const notSystem = async (error: unknown) => {
+    let stderr = ''
+    const exit = await main(['render'], { stdout: { write: () => { throw error } }, stderr: { write: (s: string) => (stderr += s) }, cwd: dir, env: {} })
+    return { exit, stderr }
+  }
+  const bug = '  hint: this is a bug in kubectl-pharos-net; rerun with --debug and report it\n'
+  t.same(await notSystem(Object.assign(new Error('coded'), { code: 'EACCES' })), { exit: 3, stderr: `error: coded\n${bug}` }, 'a code without a syscall is ours')
+  t.same(await notSystem(Object.assign(new Error('numbered'), { code: 13, syscall: 'write' })), { exit: 3, stderr: `error: numbered\n${bug}` })
+  t.same(await notSystem({ message: 'not an Error', code: 'EACCES', syscall: 'write' }), { exit: 3, stderr: `error: [object Object]\n${bug}` })
+})
+
+t.test('several problems in cluster.yml are all reported, each at its place', async (t) => {
+  const config = goodConfig.replace('10.32.0.0/12', '10.32.0.300/12').replace('10.96.0.0/12', 'banana')
+  const dir = t.testdir({ 'cluster.yml': config, net: { '01-cfg.yml.liquid': goodManifest } })
+  const run = await runCli(['render'], { cwd: dir })
+  t.equal(run.code, 2)
+  t.match(run.stderr, /^cluster\.yml:3:21: error: .*10\.32\.0\.300(?:.*\n)+cluster\.yml:4:17: error: .*banana/)
+})
+
+t.test('help fits the terminal, up to 110 columns; --limit needs a value', async (t) => {
+  const help = async (columns?: number) => {
+    let stdout = ''
+    await main(['render', '--help'], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true }, cwd: '/', env: {}, columns })
+    return Math.max(...stdout.split('\n').map((line) => line.length))
+  }
+  t.ok(await help(200) <= 110 && await help(200) > 100, 'a wide terminal: 110')
+  t.ok(await help(60) <= 60, 'a narrow one: its width')
+  t.ok(await help() > 110, 'a pipe: not wrapped')
+  const dir = t.testdir({ 'cluster.yml': goodConfig, net: { '01-cfg.yml.liquid': goodManifest } })
+  const run = await runCli(['render', '--limit'], { cwd: dir })
+  t.equal(run.code, 2)
+  t.match(run.stderr, /Not enough arguments following: limit/)
 })
 
 t.test('SIGINT or SIGTERM during a command: "interrupted", and the exit code of that signal', async (t) => {

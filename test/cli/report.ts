@@ -68,3 +68,70 @@ t.test('JUnit XML stays well-formed for any text', async (t) => {
   t.equal(XMLValidator.validate(xml), true)
   t.match(xml, /x&lt;y&gt;&amp;&quot;&apos;\\u0000\\u0001\\u001b\\ud800z\\ufffe/)
 })
+
+/** Every status, several errors in one resource, a resource without errors, in two files. */
+const everyStatus: ValidationReport = {
+  kubernetesVersion: '1.32.0',
+  summary: { resources: 5, valid: 1, invalid: 1, errors: 1, skipped: 1, removedApis: 1 },
+  resources: [
+    { file: '/w/a.yml', rendered: false, documentIndex: 0, line: 1, apiVersion: 'v1', kind: 'ConfigMap', name: 'ok', status: 'valid', errors: [] },
+    { file: '/w/a.yml', rendered: false, documentIndex: 1, line: 5, apiVersion: 'v1', kind: 'ConfigMap', name: 'bad', status: 'invalid', errors: [
+      { path: 'data.k', message: 'got number', line: 8 }, { path: '', message: 'whole object wrong', line: 5 }] },
+    { file: '/w/b.yml', rendered: false, documentIndex: 0, line: 1, apiVersion: 'x/v1', kind: 'Gadget', name: 'g', status: 'error', errors: [{ path: '', message: 'no schema', line: 1 }], hint: 'get a schema' },
+    { file: '/w/b.yml', rendered: false, documentIndex: 1, line: 4, apiVersion: 'y/v1', kind: 'Thing', name: 't', status: 'skipped', errors: [] },
+    { file: '/w/b.yml', rendered: false, documentIndex: 2, line: 9, apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', name: 'p', status: 'removed-api',
+      errors: [{ path: '', message: 'removed', line: 9 }], removedApi: { removedIn: '1.25' } },
+  ],
+}
+
+t.test('text: every status, every error of a resource', async (t) => {
+  t.equal(formatValidationText(everyStatus, '/w'), [
+    'a.yml:8: error: ConfigMap bad: data.k: got number',
+    'a.yml:5: error: ConfigMap bad: whole object wrong',
+    'b.yml:1: error: Gadget g: no schema',
+    '  hint: get a schema',
+    'b.yml:4: note: Thing t: skipped',
+    'b.yml:9: error: PodSecurityPolicy p: removed',
+    '5 resources: 1 valid, 1 invalid, 1 errors, 1 skipped, 1 removed APIs (Kubernetes 1.32.0)',
+    '',
+  ].join('\n'))
+})
+
+t.test('junit: every status, word for word', async (t) => {
+  t.equal(formatValidationJunit(everyStatus, '/w'), [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<testsuites name="kubectl-pharos-net validate" tests="5" failures="2" errors="1" skipped="1">',
+    '  <testsuite name="a.yml" tests="2" failures="1" errors="0" skipped="0">',
+    '    <testcase classname="a.yml" name="ConfigMap ok (v1)"/>',
+    '    <testcase classname="a.yml" name="ConfigMap bad (v1)">',
+    '      <failure message="got number" type="invalid">data.k: got number\nwhole object wrong</failure>',
+    '    </testcase>',
+    '  </testsuite>',
+    '  <testsuite name="b.yml" tests="3" failures="1" errors="1" skipped="1">',
+    '    <testcase classname="b.yml" name="Gadget g (x/v1)">',
+    '      <error message="no schema" type="error">no schema</error>',
+    '    </testcase>',
+    '    <testcase classname="b.yml" name="Thing t (y/v1)">',
+    '      <skipped/>',
+    '    </testcase>',
+    '    <testcase classname="b.yml" name="PodSecurityPolicy p (policy/v1beta1)">',
+    '      <failure message="removed" type="removed-api">removed</failure>',
+    '    </testcase>',
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n'))
+  t.same(JSON.parse(formatValidationJson(everyStatus, '/w')).resources[4].removedApi, { removedIn: '1.25', replacement: null })
+})
+
+t.test('paths and places', async (t) => {
+  t.equal(displayPath('/w', '/w'), '.')
+  t.equal(displayPath('rel/a.yml', '/w'), 'rel/a.yml', 'a relative path is shown as given')
+  t.equal(displayPath('/x/a.yml', '/w/v'), '../../x/a.yml', 'two levels up still reads as a path')
+  t.equal(displayPath('/x/a.yml', '/w/v/u'), '/x/a.yml')
+  t.equal(displayPath('/w/..a/b.yml', '/w'), '..a/b.yml', 'only whole .. segments count')
+  t.equal(formatDiagnostic({ severity: 'error', message: 'm', file: '/w/c.yml', col: 4 }, '/w'), 'c.yml: error: m\n', 'a column without a line is left out')
+  t.equal(formatDiagnostic({ severity: 'error', message: 'm', file: '/w/c.yml', line: 2 }, '/w'), 'c.yml:2: error: m\n')
+  t.equal(printable('\u00ff\u0100\u2066'), '\u00ff\u0100\\u2066', 'printable Latin-1 and beyond stay; isolates are escaped')
+  t.equal(printable('\x7f\x80\x9f'), '\\x7f\\x80\\x9f')
+})

@@ -102,3 +102,52 @@ t.test('an unreachable schema URL is exit 3 with a plain message, not a finding 
   t.equal(missing.code, 2)
   t.match(missing.stderr, `error: schema location ${join(cwd, 'no-such-folder')} does not exist`)
 })
+
+t.test('validate -c cluster.yml renders first; PATH with --upgrade-apis or --drop-removed parses first', async (t) => {
+  const schemas = await testSchemaDir()
+  const kubeconform = ['--schema-location', schemas, '--kubeconform', join(toolsBinDir, 'kubeconform')]
+  const old = 'apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata:\n  name: np\nspec: {podSelector: {}}\n---\n' +
+    'apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: p\nspec: {}\n'
+  const cwd = t.testdir({
+    'cluster.yml': 'network:\n  provider: custom\n  pod_network_cidr: 10.32.0.0/12\n  service_cidr: 10.96.0.0/12\n  custom:\n    manifest_path: ./net\n',
+    net: { '01.yml.liquid': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ name }}\n' },
+    'old.yml': old,
+  })
+  const rendered = await runCli(['validate', '-c', 'cluster.yml', ...kubeconform], { cwd })
+  t.equal(rendered.code, 0, rendered.stderr)
+  t.match(rendered.stdout, /^1 resources: 1 valid/)
+  const asIs = await runCli(['validate', 'old.yml', ...kubeconform], { cwd })
+  t.equal(asIs.code, 1)
+  t.match(asIs.stdout, /2 resources: 0 valid, 0 invalid, 0 errors, 0 skipped, 2 removed APIs/)
+  const upgraded = await runCli(['validate', 'old.yml', '--upgrade-apis', ...kubeconform], { cwd })
+  t.match(upgraded.stdout, /2 resources: 1 valid, 0 invalid, 0 errors, 0 skipped, 1 removed APIs/, 'the NetworkPolicy upgraded')
+  const dropped = await runCli(['validate', 'old.yml', '--drop-removed', ...kubeconform], { cwd })
+  t.match(dropped.stdout, /1 resources: 0 valid, 0 invalid, 0 errors, 0 skipped, 1 removed APIs/, 'the PodSecurityPolicy left out')
+  const both = await runCli(['validate', 'old.yml', '--drop-removed', '--upgrade-apis', ...kubeconform], { cwd })
+  t.equal(both.code, 0, both.stdout)
+})
+
+t.test('PATH once, and not with --config; schema locations: URLs and default as given, folders from here', async (t) => {
+  const cwd = t.testdir({ 'set.yml': twoObjects, schemas: {} })
+  const after = await runCli(['validate', 'set.yml', '--', 'other'], { cwd })
+  t.same([after.code, after.stderr], [2, 'error: validate takes one PATH, got set.yml other\n  hint: validate one folder, file or - at a time\n'])
+  const withConfig = await runCli(['validate', '-c', 'cluster.yml', '--', 'set.yml'], { cwd })
+  t.same([withConfig.code, withConfig.stderr], [2, 'error: PATH and --config cannot be used together\n  hint: validate a PATH, or render -c cluster.yml\n'])
+
+  const fake = await scriptedKubeconform(cwd, `echo "$@" > ${join(cwd, 'args')}; echo '{"resources": []}'`)
+  await runCli(['validate', 'set.yml', '--kubeconform', fake, '--schema-location', 'default', '--schema-location', 'https://s.example/{{.ResourceKind}}.json',
+    '--schema-location', 'schemas'], { cwd })
+  const { readFile } = await import('node:fs/promises')
+  t.match(await readFile(join(cwd, 'args'), 'utf8'),
+    `-schema-location default -schema-location https://s.example/{{.ResourceKind}}.json -schema-location ${join(cwd, 'schemas')} `)
+})
+
+t.test('what counts as nothing on standard input', async (t) => {
+  const cwd = t.testdir({})
+  for (const blank of ['   \n\t\n', '--- #\n', '--- # a document marker\n', '... \n', '  # indented comment\n']) {
+    t.equal((await runWithStdin(['validate', '-'], cwd, blank)).stderr.split('\n')[0], 'error: no manifests on standard input', JSON.stringify(blank))
+  }
+  for (const content of ['abc\n', 'x: ---\n', '----\n', 'a: 1 # c\n']) {
+    t.notMatch((await runWithStdin(['validate', '-', '--kubeconform', '/nonexistent'], cwd, content)).stderr, /no manifests on standard input/, JSON.stringify(content))
+  }
+})
