@@ -66,5 +66,5 @@ export function schemasCommand(io: CliIO, done: (result: CommandResult) => void)
 /** `info.version` of a Kubernetes OpenAPI document is the server's version, e.g. v1.32.13. */
 function openApiVersion(openapi: object | undefined): string | undefined {
   const version = (openapi as { info?: { version?: unknown } } | undefined)?.info?.version
-  return typeof version === 'string' && /^v?\d+\.\d+\.\d+/.test(version) ? /^v?\d+\.\d+\.\d+/.exec(version)?.[0] : undefined
+  return typeof version === 'string' ? /^v?\d+\.\d+\.\d+/.exec(version)?.[0] : undefined
 }

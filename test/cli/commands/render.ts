@@ -127,3 +127,18 @@ t.test('output failures are exit 3 with the path and the reason, never "a bug"',
     spawnSync('chattr', ['-i', locked])
   }
 })
+
+t.test('--kubernetes-version: checked, then the removed APIs of that version; --debug lists what is not a manifest', async (t) => {
+  const dir = t.testdir({
+    'cluster.yml': config('./net'),
+    net: { '01-cron.yml': 'apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: c\n', 'README.md': '# notes\n' },
+  })
+  const bad = await runCli(['render', '--kubernetes-version', 'banana'], { cwd: dir })
+  t.equal(bad.code, 2)
+  t.match(bad.stderr, /^error: .*banana/)
+  t.notMatch((await runCli(['render', '--kubernetes-version', '1.24'], { cwd: dir })).stderr, /CronJob/, 'batch/v1beta1 is served by 1.24')
+  t.match((await runCli(['render', '--kubernetes-version', 'v1.25.3'], { cwd: dir })).stderr, /CronJob c.*batch\/v1beta1.*1\.25/)
+  const debug = await runCli(['render', '--debug'], { cwd: dir })
+  t.match(debug.stderr, /note: ignored README\.md: not a manifest\n/)
+  t.notMatch((await runCli(['render'], { cwd: dir })).stderr, /ignored/)
+})

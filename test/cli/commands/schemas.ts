@@ -36,6 +36,18 @@ t.test('from an OpenAPI document: the version is the document\'s unless given', 
   t.same(await runCli(['schemas', '-q', '--from-openapi', 'openapi.json', '-d', 'quiet'], { cwd }), { code: 0, stdout: '', stderr: '' })
 })
 
+t.test("the document's version: x.y.z at its start, with or without v; anything else is master", async (t) => {
+  const versions: Array<[info: unknown, expected: string]> = [
+    [{ version: 'v1.30.12' }, 'v1.30.12'], [{ version: '1.29.3-eks' }, 'v1.29.3'], [{ version: 'build-1.2.3' }, 'master'],
+    [{ version: 'v1.30' }, 'master'], [{ version: 130 }, 'master'], [undefined, 'master'],
+  ]
+  for (const [info, expected] of versions) {
+    const cwd = t.testdir({ 'openapi.json': JSON.stringify({ ...JSON.parse(openapi('x')), info }) })
+    const run = await runCli(['schemas', '--from-openapi', 'openapi.json', '-d', 'out'], { cwd })
+    t.equal(run.stderr, `wrote 2 schemas for Kubernetes ${expected} into out\n`, JSON.stringify(info))
+  }
+})
+
 t.test('CRDs from files or folders, alone or with OpenAPI; other objects there are passed over', async (t) => {
   const cwd = t.testdir({
     'openapi.json': openapi('v1.30.2'),
