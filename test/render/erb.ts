@@ -359,7 +359,8 @@ t.test('lexing: sigils, symbols, backticks, numbers and string escapes', async (
     t.equal(compileFailure(`<%= ${code} %>`), `1:5 ${shown} is not supported by the ERB subset`, code)
   }
   t.equal(compileFailure('<%= a `b` %>'), '1:7 `` `b` `` is not supported by the ERB subset', 'a backtick string is one token')
-  t.equal(render('<%= 1_000 %> <%= 2.5e-3 %> <%= 1e2 %> <%= 25e-1 %> <%= -1 %> <%= -2.5 %>'), '1000 0.0025 100 2.5 -1 -2.5')
+  t.equal(render('<%= 1_000 %> <%= 2.5e-3 %> <%= 1e2 %> <%= 25e-1 %> <%= -1 %> <%= -2.5 %> <%= 12e-10 %>'), '1000 0.0025 100 2.5 -1 -2.5 1.2e-09')
+  t.equal(render('<%= "a\\nb\\tc\\rd" %>'), 'a\nb\tc\rd')
   t.equal(compileFailure('<%= - 1 %>'), '1:5 `-` is not supported by the ERB subset', 'a minus is part of a number only')
   t.equal(compileFailure('<%= -a %>'), '1:5 `-` is not supported by the ERB subset')
   t.equal(render('<%= "\\s\\e\\a\\b\\f\\v\\0\\q\\x41\\x4g\\u{1F600}\\u00e9\\\n!" %>'),
