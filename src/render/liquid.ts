@@ -196,25 +196,29 @@ class PartialDepthReached extends Error {}
 
 /** liquidjs' own limits name themselves in English; ours by name. */
 const LIQUID_LIMITS: ReadonlyArray<readonly [RegExp | (new () => Error), LimitName, string]> = [
+  [/^parse length limit exceeded/, 'file-size', 'the template is too long to parse'],
   [/^template render limit exceeded/, 'render-time', 'the template is still rendering'],
   [/^memory alloc limit exceeded/, 'output-size', 'the template builds too much text'],
   [OutputLimitReached, 'output-size', 'the templates render too much output'],
   [PartialDepthReached, 'partial-depth', 'partials include each other too deeply'],
 ]
 
-function limitReached(error: LiquidError, scene: ErrorScene, limits: Limits): LimitError | undefined {
-  const original = error.originalError
+function limitReached(error: Error, scene: ErrorScene): LimitError | undefined {
+  const original = error instanceof LiquidError ? error.originalError : undefined
   const reason = original?.message ?? error.message
   const match = LIQUID_LIMITS.find(([test]) => (test instanceof RegExp ? test.test(reason) : original instanceof test))
   if (!match) return undefined
+  const [, limit, message] = match
+  // liquidjs' parse limit fails an assertion, not a LiquidError: no token, the whole template is too long.
+  if (!(error instanceof LiquidError)) return new LimitError(limit, message, { file: scene.file, limits: scene.limits })
   const { token } = error
   const [line, col] = positionAt(token.input, token.begin)
-  return new LimitError(match[1], match[2], {
+  return new LimitError(limit, message, {
     file: token.file ?? scene.fileOfSource.get(token.input) ?? scene.file,
     line,
     col,
     frame: codeFrame(token.input, line, col),
-    limits,
+    limits: scene.limits,
   })
 }
 
@@ -222,15 +226,10 @@ function toTemplateError(error: unknown, scene: ErrorScene): unknown {
   const original = error instanceof LiquidError ? error.originalError : undefined
   if (original instanceof TemplateError) return fromPartial(original, scene)
   if (original instanceof LimitError) return original
-  if (!(error instanceof LiquidError)) {
-    // liquidjs' parse limit fails an assertion, with no token: the whole template is too long.
-    if (error instanceof Error && error.message.startsWith('parse length limit exceeded')) {
-      return new LimitError('file-size', 'the template is too long to parse', { file: scene.file, limits: scene.limits })
-    }
-    return error
-  }
-  const limit = limitReached(error, scene, scene.limits)
+  if (!(error instanceof Error)) return error
+  const limit = limitReached(error, scene)
   if (limit) return limit
+  if (!(error instanceof LiquidError)) return error
   const { token } = error
   const { message, hint, offset = token.begin } = explain(error, scene)
   const [line, col] = positionAt(token.input, offset)
