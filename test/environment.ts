@@ -21,9 +21,11 @@ t.test('the view holds the allowed variables that are set, and refuses the other
   t.equal(render("ENV['UNSET']"), '', 'allowed but unset is nil')
   t.equal(render("ENV.fetch('UNSET', 'x')"), 'x')
   t.equal(render("ENV.key?('CLUSTER_CIDR')"), 'true')
+  t.equal(render("ENV.key?('UNSET')"), 'false')
   t.equal(render('ENV.size'), '3', 'methods still work on ENV')
   t.equal(render('ENV.to_json'), '{"CLUSTER_CIDR":"10.0.0.0/16","CLUSTER_MTU":"1400","EMPTY":""}')
-  for (const code of ["ENV['SECRET']", 'ENV.SECRET', "ENV.fetch('SECRET', 'x')", "ENV.key?('SECRET')", "ENV['HOME'].to_s"]) {
+  t.throws(() => render("ENV.join('SECRET')"), { message: 'undefined method `join` for ENV (a Hash)' }, 'an argument to another method is not a key')
+  for (const code of ["ENV['SECRET']", 'ENV.SECRET', "ENV.fetch('SECRET')", "ENV.fetch('SECRET', 'x')", "ENV.key?('SECRET')", "ENV['HOME'].to_s"]) {
     const name = code.includes('HOME') ? 'HOME' : 'SECRET'
     t.throws(() => render(code), { constructor: TemplateError, message: `ENV['${name}'] is not visible: cluster.yml.erb sees only the environment variables you allow`, hint: `allow it with --allow-env ${name} (repeatable, globs such as 'CLUSTER_*' work), or list it in PHAROS_NET_ALLOW_ENV=${name}` }, code)
   }

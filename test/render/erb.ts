@@ -4,7 +4,6 @@ import t from 'tap'
 import { codeFrame, TemplateError } from '../../src/errors.js'
 import { Budget, LimitError, resolveLimits } from '../../src/limits.js'
 import { compileErb } from '../../src/render/erb.js'
-import { KEY_GUARD } from '../../src/render/erb/guard.js'
 import { fixturesDir, repoRoot } from '../helpers/paths.js'
 
 const render = (source: string, context: Record<string, unknown> = {}): string =>
@@ -549,17 +548,4 @@ t.test('undefined, which YAML never gives but JavaScript callers might, is nil e
   t.equal(renderFailure('<%= xs[nil] %>', context), '1:7 cannot index xs (an Array) with nil')
   t.equal(render('<%= s.to_s %> <%= v.to_json %> <%= "\\u0001".to_json %>', { ...context, v: '#{x}\x07' }), 'x "#{x}\\u0007" "\\u0001"',
     'to_json writes strings as JSON, not as inspect')
-})
-
-t.test('a guarded hash (ENV) refuses its keys however they are asked for, and only its keys', async (t) => {
-  const guarded = {
-    SECRET: 's3cr3t',
-    [KEY_GUARD]: (key: string) => (key === 'SECRET' ? { message: 'SECRET is not allowed', hint: 'allow it' } : undefined),
-  }
-  for (const code of ['e.SECRET', 'e["SECRET"]', 'e.fetch("SECRET")', 'e.fetch("SECRET", 1)', 'e.key?("SECRET")']) {
-    t.equal(renderProblem(`<%= ${code} %>`, { e: guarded }).replace(/^1:\d+ /, ''), 'SECRET is not allowed | allow it', code)
-  }
-  t.equal(render('<%= e.size %> <%= e.key?("OTHER") %>', { e: guarded }), '1 false', 'methods and other keys still work')
-  t.equal(renderFailure('<%= e.join("SECRET") %>', { e: guarded }), '1:7 undefined method `join` for e (a Hash)',
-    'an argument to another method is not a key')
 })
