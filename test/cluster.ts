@@ -5,7 +5,7 @@ import {
   applyStream, clusterVersion, defaultNamespace, deleteObjects, diffStream, fetchClusterOpenApi, findPruneCandidates, kubectlFailure,
   prunableResources, runKubectl, selectPruneCandidates, waitForCrds, waitForRollouts, type KubectlTarget, type ObjectRef,
 } from '../src/cluster.js'
-import { fakeKubectl } from './helpers/fake-kubectl.js'
+import { fakeKubectl, recordedCalls } from './helpers/fake-kubectl.js'
 
 /** A listed object as `kubectl get -o json` prints it; `metadata` adds to the name and namespace. */
 const item = (kind: string, name: string, namespace?: string, metadata: Record<string, unknown> = {}) => ({
@@ -91,7 +91,7 @@ t.test('findPruneCandidates lists the prunable kinds by the label it is given an
   const scan = await findPruneCandidates(target, set, 'pharos.kontena.io/stack=custom-network', 'default')
   t.same(names(scan.candidates), ['ConfigMap kube-system/gone'])
   t.same(scan.warnings, [])
-  const calls = (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n')
+  const calls = await recordedCalls(dir)
   t.match(calls[0], / api-resources --verbs=list,delete -o name$/)
   t.equal(calls[1]?.replace(/^--request-timeout=\d+s /, ''),
     `get ${prunableResources(DISCOVERY).join(',')} --all-namespaces -l pharos.kontena.io/stack=custom-network -o json`)
@@ -153,7 +153,6 @@ async function answering(dir: string, stdout: string, code = 0, extra: Partial<K
   await chmod(join(dir, 'kubectl'), 0o755)
   return { kubectl: join(dir, 'kubectl'), env: { PATH: process.env.PATH }, ...extra }
 }
-const callsOf = async (dir: string) => (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n')
 
 t.test('every call names the kubeconfig and context; requests to the server carry a timeout from tool-timeout or the deadline', async (t) => {
   const dir = t.testdir({})
@@ -163,7 +162,7 @@ t.test('every call names the kubeconfig and context; requests to the server carr
   await runKubectl(kubectl, ['config', 'view'])
   await runKubectl({ ...kubectl, kubeconfig: undefined, context: undefined, toolTimeout: 200 }, ['get', 'pods'])
   await runKubectl({ ...kubectl, deadline: { at: Date.now() + 30_000, flag: '--timeout', value: '30s' } }, ['get', 'pods'])
-  const calls = await callsOf(dir)
+  const calls = await recordedCalls(dir)
   t.same(calls.slice(0, 4), [
     '--kubeconfig /k/config --context prod --request-timeout=91s get pods',
     '--kubeconfig /k/config --context prod rollout status ds/x',
@@ -184,14 +183,14 @@ t.test('the server version, and a warning when kubectl is more than one minor ve
   t.same(await clusterVersion(await answering(t.testdir({}), JSON.stringify({ serverVersion: { gitVersion: 'v1.32.13' } }))), { server: 'v1.32.13', client: undefined, skewWarning: undefined })
   const dir = t.testdir({})
   await t.rejects(clusterVersion(await answering(dir, JSON.stringify({ clientVersion: { gitVersion: 'v1.32.2' } }), 1)), { exitCode: 3 }, 'no server version: kubectl could not reach it')
-  t.same(await callsOf(dir), ['--request-timeout=600s version -o json'])
+  t.same(await recordedCalls(dir), ['--request-timeout=600s version -o json'])
   await t.rejects(clusterVersion(await answering(t.testdir({}), version('32', '32'), 1)), { exitCode: 3 }, 'a failed call is a failure whatever it printed')
 })
 
 t.test("the cluster's OpenAPI document, or an error that says what came back", async (t) => {
   const dir = t.testdir({})
   t.same(await fetchClusterOpenApi(await answering(dir, '{"swagger":"2.0"}')), { swagger: '2.0' })
-  t.same(await callsOf(dir), ['--request-timeout=600s get --raw /openapi/v2'])
+  t.same(await recordedCalls(dir), ['--request-timeout=600s get --raw /openapi/v2'])
   await t.rejects(fetchClusterOpenApi(await answering(t.testdir({}), '<html>proxy login</html>')), {
     exitCode: 3,
     message: 'the cluster answered /openapi/v2 with something that is not JSON',
@@ -211,7 +210,7 @@ t.test('apply, diff, wait and delete send what kubectl needs', async (t) => {
     { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'flannel', namespace: 'kube-system' },
     { apiVersion: 'v1', kind: 'Namespace', name: 'pins' },
   ], 'client')
-  t.same(await callsOf(dir), [
+  t.same(await recordedCalls(dir), [
     '--request-timeout=600s apply --server-side --field-manager=kubectl-pharos-net --force-conflicts --dry-run=server -f -',
     '--request-timeout=45s wait --for=condition=Established --timeout=45s customresourcedefinitions.apiextensions.k8s.io/gadgets.pins.example.com customresourcedefinitions.apiextensions.k8s.io/widgets.pins.example.com',
     '--request-timeout=600s delete DaemonSet.apps flannel -n kube-system --ignore-not-found --wait=false --dry-run=client',
@@ -229,7 +228,7 @@ t.test('apply, diff, wait and delete send what kubectl needs', async (t) => {
 t.test('diff: exit 0 is the same, 1 is different, anything else is an error', async (t) => {
   const dir = t.testdir({})
   t.same(await diffStream(await answering(dir, ''), 'kind: ConfigMap\n'), { changed: false, diff: '' })
-  t.same(await callsOf(dir), ['--request-timeout=600s diff --server-side --field-manager=kubectl-pharos-net --force-conflicts -f -'])
+  t.same(await recordedCalls(dir), ['--request-timeout=600s diff --server-side --field-manager=kubectl-pharos-net --force-conflicts -f -'])
   t.same(await diffStream(await answering(t.testdir({}), '+ a\n', 1), ''), { changed: true, diff: '+ a\n' })
   await t.rejects(diffStream(await answering(t.testdir({}), '', 2), ''), { exitCode: 3, message: 'kubectl failed (exit code 2)' })
 })
@@ -248,7 +247,7 @@ t.test('rollouts: each DaemonSet and Deployment within one deadline; a timeout i
     ['flannel', true, 'daemon set "flannel" successfully rolled out'],
     ['coredns', true, 'daemon set "flannel" successfully rolled out'],
   ])
-  const calls = await callsOf(dir)
+  const calls = await recordedCalls(dir)
   t.match(calls[0], /^rollout status daemonset\/flannel -n kube-system --timeout=(119|120)s$/)
   t.match(calls[1], /^rollout status deployment\/coredns --timeout=(119|120)s$/)
   t.equal(calls.length, 2)

@@ -7,7 +7,7 @@ import { checkDocuments } from '../src/documents.js'
 import { applyManifests, applyOrder, applyPhases, diffManifests } from '../src/deploy.js'
 import { UsageError } from '../src/errors.js'
 import { fakeKubeconform } from './helpers/fake-kubeconform.js'
-import { fakeCluster, labelled } from './helpers/fake-kubectl.js'
+import { fakeCluster, labelled, recordedCalls } from './helpers/fake-kubectl.js'
 
 const source = (name: string): ManifestSource => ({ path: `/set/${name}`, name, outputName: name, engine: 'plain', text: '' })
 /** The set's files in the order discovery gives them: what needs a CRD and a Namespace comes first. */
@@ -39,7 +39,7 @@ t.test('diff: the stream in apply order; the prune scan asks for our stack only,
 
   const stream = await readFile(join(dir, 'stream.yml'), 'utf8')
   t.same([...stream.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]), ORDERED, 'kubectl diff gets the set in apply order')
-  const calls = (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n')
+  const calls = await recordedCalls(dir)
   const get = calls.find((c) => / get /.test(` ${c} `))
   t.match(get, / -l pharos\.kontena\.io\/stack=custom-network /, 'the label with our value, not the key alone')
 })
@@ -63,7 +63,7 @@ const daemonSet = checkDocuments([{
   source: source('06-ds.yml'),
   text: 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: net\n  namespace: pins\nspec:\n  selector:\n    matchLabels:\n      app: net\n  template:\n    metadata:\n      labels:\n        app: net\n    spec:\n      containers:\n      - name: c\n        image: busybox\n',
 }])
-const stackCalls = async (dir: string) => (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n').map((c) => c.replace(/^--request-timeout=\d+s /, ''))
+const stackCalls = async (dir: string) => (await recordedCalls(dir)).map((c) => c.replace(/^--request-timeout=\d+s /, ''))
 
 t.test('apply: validated first, then Namespaces and CRDs, their CRDs established, the rest, the prune, the rollouts', async (t) => {
   const dir = t.testdir({ schemas: {} })
@@ -172,7 +172,7 @@ t.test('diff: the version skew is a warning; an empty set asks for no diff; no d
     diff: '',
     wouldPrune: [],
   })
-  t.notOk((await readFile(join(dir, 'calls'), 'utf8')).split('\n').some((c) => / diff /.test(` ${c} `)), 'kubectl diff is not run on nothing')
+  t.notOk((await recordedCalls(dir)).some((c) => / diff /.test(` ${c} `)), 'kubectl diff is not run on nothing')
   t.equal((await diffManifests({ target, documents: daemonSet })).changed, false)
 })
 

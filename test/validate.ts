@@ -3,7 +3,7 @@
  * and in-process with the real one (test/e2e/validate.ts runs it through the built CLI).
  */
 import t, { type Test } from 'tap'
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments, checkDocumentsOf } from '../src/documents.js'
@@ -15,6 +15,7 @@ import { testSchemaDir, TEST_KUBERNETES_VERSION } from './helpers/schemas.js'
 import { widget, widgetCrd } from './helpers/widgets.js'
 import { fakeKubeconform, reportingKubeconform, scriptedKubeconform } from './helpers/fake-kubeconform.js'
 import { EnvironmentError } from '../src/errors.js'
+import { recordedCalls } from './helpers/fake-kubectl.js'
 
 const text = `apiVersion: v1
 kind: ConfigMap
@@ -197,7 +198,7 @@ t.test('the quick route answers only when every result is certain; otherwise the
     const validate = await validateWithParseCount(t)
     const kubeconform = await reportingKubeconform(dir, report)
     const outcome = await validate.validateManifestFiles({ sources, kubernetesVersion: '1.32.0', schemaLocations: [dir], kubeconform, tmpDir: dir })
-    return { outcome, parsed: validate.parsedSources, runs: (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n').length }
+    return { outcome, parsed: validate.parsedSources, runs: (await recordedCalls(dir)).length }
   }
   const valid = (file: string, name: string) => result(file, 'ConfigMap', name, 'statusValid')
 
@@ -243,7 +244,7 @@ t.test('validateManifests: one kubeconform run on a work folder it removes, CRD 
   await validateManifests({ ...options, documents: checkDocumentsOf([cm, plain('03-cm.yml', cm.text.replace('name: c', 'name: d'))]), onProgress: (p) => progress.push(p) })
   t.same(progress, [{ objects: 2, files: 2, done: false }, { objects: 2, files: 2, done: true }], 'progress counts objects and files')
   await validateManifests({ ...options, documents: checkDocumentsOf([cm, crd]) })
-  const calls = (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n')
+  const calls = await recordedCalls(dir)
   t.equal(calls.length, 2)
   t.notMatch(calls[0], /crd-schemas/, 'no CRDs, no CRD schema location')
   t.match(calls[1], new RegExp(`-schema-location ${dir}/pharos-net-validate-\\w+/crd-schemas `), "the set's CRDs become a schema location")
@@ -253,7 +254,7 @@ t.test('validateManifests: one kubeconform run on a work folder it removes, CRD 
   const removedOnly = checkDocumentsOf([plain('04-psp.yml', 'apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: p\n')])
   const report = await validateManifests({ ...options, documents: removedOnly, removedApis: findRemovedApis(removedOnly, '1.32.0') })
   t.equal(report.summary.removedApis, 1)
-  t.equal((await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n').length, 2, 'a set of removed APIs only does not run kubeconform')
+  t.equal((await recordedCalls(dir)).length, 2, 'a set of removed APIs only does not run kubeconform')
 })
 
 t.test('a document kubeconform says nothing about is an environment error, not a pass', async (t) => {

@@ -3,7 +3,7 @@
  * a shell script that logs each call's arguments to `calls` and answers by the first subcommand word it
  * finds, with the shell snippet given for it; anything else runs `otherwise` (by default: exit 9).
  */
-import { chmod, writeFile } from 'node:fs/promises'
+import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KubectlTarget } from '../../src/cluster.js'
 
@@ -56,4 +56,9 @@ export async function fakeCluster(dir: string, options: FakeClusterOptions = {})
     get: `cat ${join(dir, 'listing.json')}`,
     ...answers,
   })
+}
+
+/** The arguments of each call a stand-in (this kubectl, or a kubeconform of fake-kubeconform.ts) logged to `dir/calls`. */
+export async function recordedCalls(dir: string): Promise<string[]> {
+  return (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n')
 }

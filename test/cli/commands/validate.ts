@@ -1,4 +1,5 @@
 import t from 'tap'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { main } from '../../../src/cli/main.js'
 import { runCli } from '../../helpers/cli.js'
@@ -137,7 +138,6 @@ t.test('PATH once, and not with --config; schema locations: URLs and default as 
   const fake = await scriptedKubeconform(cwd, `echo "$@" > ${join(cwd, 'args')}; echo '{"resources": []}'`)
   await runCli(['validate', 'set.yml', '--kubeconform', fake, '--schema-location', 'default', '--schema-location', 'https://s.example/{{.ResourceKind}}.json',
     '--schema-location', 'schemas'], { cwd })
-  const { readFile } = await import('node:fs/promises')
   t.match(await readFile(join(cwd, 'args'), 'utf8'),
     `-schema-location default -schema-location https://s.example/{{.ResourceKind}}.json -schema-location ${join(cwd, 'schemas')} `)
 })
