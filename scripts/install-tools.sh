@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KUBECONFORM_VERSION=v0.7.0
+# Helm 3 and Helm 4 both load our plugin.yaml and post-renderer; krew installs the release archive.
+HELM3_VERSION=v3.22.0
+HELM4_VERSION=v4.3.1
+KREW_VERSION=v0.4.3
 TOOLS_BIN="$PWD/.tools/bin"
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -13,7 +17,8 @@ fail() { printf 'install-tools: %s\n' "$*" >&2; exit 3; }
 command -v go >/dev/null 2>&1 || fail "Go is not installed; it is needed to build kubeconform (https://go.dev/doc/install)"
 mkdir -p "$TOOLS_BIN"
 
-# go install writes the binary under its own name; a stamp file records the version it was built from.
+# go install writes the binary under the command's own name (both Helms are `helm`), so it builds into a
+# folder of its own and is moved to NAME; a stamp file records the version it was built from.
 install_go_tool() {
   local name=$1 module=$2 version=$3
   local stamp="$TOOLS_BIN/.$name.version"
@@ -22,10 +27,19 @@ install_go_tool() {
     return
   fi
   say "installing $name $version (go install $module@$version)"
-  if ! GOBIN="$TOOLS_BIN" GOFLAGS=-mod=mod go install "$module@$version"; then
+  local build_dir
+  build_dir=$(mktemp -d "$TOOLS_BIN/.build.XXXXXX")
+  if ! GOBIN="$build_dir" GOFLAGS=-mod=mod go install "$module@$version"; then
+    rm -rf "$build_dir"
     fail "go install $module@$version failed; check that the Go module proxy is reachable (GOPROXY=$(go env GOPROXY))"
   fi
+  mv "$build_dir/${module##*/}" "$TOOLS_BIN/$name"
+  rm -rf "$build_dir"
   printf '%s\n' "$version" >"$stamp"
 }
 
 install_go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+install_go_tool helm3 helm.sh/helm/v3/cmd/helm "$HELM3_VERSION"
+install_go_tool helm4 helm.sh/helm/v4/cmd/helm "$HELM4_VERSION"
+# kubectl finds plugins by their kubectl- prefix: `kubectl krew` runs this one.
+install_go_tool kubectl-krew sigs.k8s.io/krew/cmd/krew "$KREW_VERSION"
