@@ -20,6 +20,7 @@ import {
   type RolloutResult,
 } from './cluster.js'
 import type { ManifestDocument } from './documents.js'
+import type { ImageRewrite } from './images.js'
 import { UsageError } from './errors.js'
 import { outputStream, STACK_LABEL, STACK_NAME } from './output.js'
 import { findRemovedApis } from './removed-apis.js'
@@ -36,6 +37,10 @@ export interface DeployOptions {
   cacheDir: string
   /** Schema files of schemaLocations may refer outside themselves (see validateManifests). */
   allowExternalRefs?: boolean
+  /** The version schemaLocations hold schemas for (a bundle's); default: the server's. */
+  schemaVersion?: string
+  /** Images moved to another registry, as the output folder's kustomization moves them. */
+  images?: ImageRewrite[]
 }
 
 export interface ApplyOptions extends DeployOptions {
@@ -69,11 +74,11 @@ export async function applyManifests(options: ApplyOptions): Promise<ApplyResult
 
   const [first, rest] = applyPhases(options.documents)
   const documents = [...first, ...rest]
-  if (first.length > 0) result.output += await applyStream(options.target, outputStream(first), options.dryRun)
+  if (first.length > 0) result.output += await applyStream(options.target, outputStream(first, options.images), options.dryRun)
   if (options.dryRun === 'none') {
     await waitForCrds(options.target, first.filter((d) => d.object.kind === 'CustomResourceDefinition').map((d) => d.object.metadata.name))
   }
-  if (rest.length > 0) result.output += await applyStream(options.target, outputStream(rest), options.dryRun)
+  if (rest.length > 0) result.output += await applyStream(options.target, outputStream(rest, options.images), options.dryRun)
   result.applied = true
   if (options.prune) {
     const scan = await scanStack(options.target, documents)
@@ -103,7 +108,7 @@ export async function diffManifests(options: Omit<DeployOptions, 'schemaLocation
   const warnings = version.skewWarning ? [version.skewWarning] : []
   const documents = applyOrder(options.documents)
   const { changed, diff } = documents.length > 0
-    ? await diffStream(options.target, outputStream(documents))
+    ? await diffStream(options.target, outputStream(documents, options.images))
     : { changed: false, diff: '' }
   const scan = await scanStack(options.target, documents)
   warnings.push(...scan.warnings)
@@ -113,14 +118,15 @@ export async function diffManifests(options: Omit<DeployOptions, 'schemaLocation
 async function validateAgainstCluster(options: DeployOptions) {
   const version = await clusterVersion(options.target)
   const warnings = version.skewWarning ? [version.skewWarning] : []
-  const kubernetesVersion = /^v?(\d+\.\d+\.\d+)/.exec(version.server)?.[1] ?? 'master'
+  const serverVersion = /^v?(\d+\.\d+\.\d+)/.exec(version.server)?.[1] ?? 'master'
   const schemaLocations = options.schemaLocations.length > 0
     ? options.schemaLocations
-    : [await clusterSchemas(options.target, options.cacheDir, kubernetesVersion)]
+    : [await clusterSchemas(options.target, options.cacheDir, serverVersion)]
   const validation = await validateManifests({
     documents: options.documents,
-    removedApis: findRemovedApis(options.documents, kubernetesVersion),
-    kubernetesVersion,
+    // What the server no longer serves is refused by it, whatever version the schemas were made for.
+    removedApis: findRemovedApis(options.documents, serverVersion),
+    kubernetesVersion: options.schemaVersion ?? serverVersion,
     schemaLocations,
     kubeconform: options.kubeconform,
     allowExternalRefs: options.allowExternalRefs,

@@ -80,6 +80,11 @@ export class ManifestError extends PharosError {
   readonly exitCode = 2
 }
 
+/** A bundle is damaged, altered, or holds what may not be extracted. */
+export class BundleError extends PharosError {
+  readonly exitCode = 2
+}
+
 /** An external tool is missing, timed out or failed; a cluster is unreachable or refuses us. */
 export class EnvironmentError extends PharosError {
   readonly exitCode = 3

@@ -9,12 +9,13 @@ import { randomBytes } from 'node:crypto'
 import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { Document, isAlias, isMap, isScalar, stringify, visit, type Node } from 'yaml'
+import { Document, isAlias, isMap, isScalar, isSeq, stringify, visit, type Node, type Pair } from 'yaml'
 import { byUtf8Bytes } from './byte-order.js'
 import { KUSTOMIZATION_FILE } from './discover.js'
 import type { ManifestDocument } from './documents.js'
 import { EnvironmentError, ManifestError, UsageError } from './errors.js'
 import { errnoCode, fileSystemError } from './fs-errors.js'
+import { REWRITTEN_CONTAINER_LISTS, rewrittenImage, type ImageRewrite } from './images.js'
 
 export const STACK_LABEL = 'pharos.kontena.io/stack'
 export const STACK_NAME = 'custom-network'
@@ -29,8 +30,11 @@ export interface OutputFile {
   text: string
 }
 
-/** The files of the output folder, in processing order, kustomization.yaml and the marker last. */
-export function outputFiles(documents: ManifestDocument[]): OutputFile[] {
+/**
+ * The files of the output folder, in processing order, kustomization.yaml and the marker last. `images`
+ * become the kustomization's `images:`, so that `kubectl apply -k` pulls from the registry they name.
+ */
+export function outputFiles(documents: ManifestDocument[], images: readonly ImageRewrite[] = []): OutputFile[] {
   const byFile = new Map<string, ManifestDocument[]>()
   for (const doc of documents) {
     const list = byFile.get(doc.source.outputName) ?? []
@@ -45,6 +49,7 @@ export function outputFiles(documents: ManifestDocument[]): OutputFile[] {
     sortOptions: { order: 'fifo' },
     labels: [{ pairs: { [STACK_LABEL]: STACK_NAME }, includeSelectors: false, includeTemplates: false }],
     resources: files.map((f) => f.name),
+    ...(images.length > 0 ? { images: images.map(({ name, newName }) => ({ name, newName })) } : {}),
   }
   const written = [...files, { name: KUSTOMIZATION_FILE, text: stringify(kustomization, YAML_OPTIONS) }]
   return [...written, { name: OUTPUT_MARKER, text: markerText(written.map((f) => f.name)) }]
@@ -55,9 +60,44 @@ export function markerText(names: readonly string[]): string {
   return MARKER_HEADER + [...new Set(names)].sort(byUtf8Bytes).map((name) => `${name}\n`).join('')
 }
 
-/** What `kubectl kustomize` builds from the output folder: every object, labelled, in processing order. */
-export function outputStream(documents: ManifestDocument[]): string {
-  return joinDocuments(documents.map(withStackLabel))
+/**
+ * What `kubectl kustomize` builds from the output folder: every object, labelled, its images rewritten as
+ * the kustomization's `images:` say, in processing order.
+ */
+export function outputStream(documents: ManifestDocument[], images: readonly ImageRewrite[] = []): string {
+  return joinDocuments(documents.map((doc) => withImages(withStackLabel(doc), images)))
+}
+
+/** kustomize's images transformer: the `image` of every item of `containers` and `initContainers`, at any depth. */
+function withImages(doc: Document, images: readonly ImageRewrite[]): Document {
+  if (images.length === 0) return doc
+  // Each image becomes its spot's own first (`image: &img ...` used again by alias elsewhere changes here only).
+  for (const pair of imagePairs(doc)) if (isAlias(pair.value)) pair.value = copyOf(pair.value.resolve(doc))
+  for (const pair of imagePairs(doc)) if (pair.value) ownAnchor(doc, pair.value as Node)
+  const scalars = new Set(imagePairs(doc).map((pair) => pair.value))
+  for (const scalar of scalars) {
+    if (isScalar(scalar) && typeof scalar.value === 'string') scalar.value = rewrittenImage(scalar.value, images)
+  }
+  return doc
+}
+
+function imagePairs(doc: Document): Pair[] {
+  const lists: readonly string[] = REWRITTEN_CONTAINER_LISTS
+  const pairs: Pair[] = []
+  visit(doc, {
+    Pair: (_key, pair) => {
+      if (!isScalar(pair.key) || !lists.includes(String(pair.key.value))) return
+      const containers = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value
+      if (!isSeq(containers)) return
+      for (const item of containers.items) {
+        const container = isAlias(item) ? item.resolve(doc) : item
+        if (!isMap(container)) continue
+        const image = container.items.find((p) => isScalar(p.key) && p.key.value === 'image')
+        if (image) pairs.push(image as Pair)
+      }
+    },
+  })
+  return pairs
 }
 
 function withStackLabel(doc: ManifestDocument): Document {
@@ -89,7 +129,12 @@ function unshare(doc: Document, path: string[]): void {
     doc.setIn(path, copyOf(node.resolve(doc)))
     return
   }
-  if (node === undefined || !node.anchor) return
+  if (node !== undefined) ownAnchor(doc, node)
+}
+
+/** Aliases that stand for `node` become copies of it, and it loses its anchor. */
+function ownAnchor(doc: Document, node: Node): void {
+  if (!node.anchor) return
   // Aliases resolve to the last anchor of their name before them, in document order.
   const latest = new Map<string, unknown>()
   visit(doc, {

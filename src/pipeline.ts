@@ -6,6 +6,7 @@ import { loadClusterConfig, type LoadedClusterConfig } from './config.js'
 import { discoverManifests, discoverRenderedManifests, type DiscoveredManifests } from './discover.js'
 import { checkDocuments, checkDocumentsOf, documentKey, type ManifestDocument } from './documents.js'
 import { ConfigError, type Diagnostic } from './errors.js'
+import { checkRegistry, findContainerImages, imageRewrites, type ImageRewrite } from './images.js'
 import { DEFAULT_LIMITS, type Limits } from './limits.js'
 import {
   findRemovedApis,
@@ -31,6 +32,8 @@ export interface RenderOptions {
   allowEnv?: readonly string[]
   /** Let network.custom.manifest_path leave the folder holding cluster.yml. */
   allowOutsideManifests?: boolean
+  /** --image-registry: pull every image from this registry (over cluster.yml's image_repository). */
+  imageRegistry?: string
   limits?: Limits
 }
 
@@ -42,6 +45,10 @@ export interface RenderedSet {
   removedApis: RemovedApiFinding[]
   upgrades: ApiUpgrade[]
   dropped: RemovedApiFinding[]
+  /** The kustomization's `images:`: each image moved to --image-registry or image_repository; empty for neither. */
+  images: ImageRewrite[]
+  /** The registry `images` move to. */
+  imageRegistry?: string
   warnings: Diagnostic[]
 }
 
@@ -66,7 +73,23 @@ export async function renderManifestSet(options: RenderOptions): Promise<Rendere
   const discovered = await discoverManifests(config.manifestPath, { limits })
   const rendered = await renderTemplates(discovered, buildTemplateContext(config), limits)
   const set = applyApiOptions(checkDocuments(rendered, limits), options)
-  return { config, discovered, ...set, warnings: [...config.warnings, ...set.removedApis.map(removedApiWarning)] }
+  const registry = imageRegistryOf(config, options.imageRegistry)
+  const images = registry === undefined ? [] : imageRewrites(findContainerImages(set.documents), registry)
+  return { config, discovered, ...set, images, imageRegistry: registry, warnings: [...config.warnings, ...set.removedApis.map(removedApiWarning)] }
+}
+
+/** --image-registry, else `image_repository` (the key Pharos 2.x read for an air-gapped cluster's registry). */
+function imageRegistryOf(config: LoadedClusterConfig, flag: string | undefined): string | undefined {
+  if (flag !== undefined) return checkRegistry(flag, { flag: '--image-registry' })
+  const repository = config.config.image_repository
+  if (repository === undefined || repository === null) return undefined
+  if (typeof repository !== 'string') {
+    throw new ConfigError('image_repository must be a registry host, such as registry.local:5000', {
+      file: config.file,
+      hint: 'write it as a string: image_repository: registry.local:5000',
+    })
+  }
+  return checkRegistry(repository, { file: config.file })
 }
 
 /** --upgrade-apis and --drop-removed, then what is left to report. */

@@ -14,6 +14,7 @@ export interface RenderArgs extends GlobalArgs {
   'kubernetes-version'?: string
   'allow-env': string[]
   'allow-outside-manifests': boolean
+  'image-registry'?: string
 }
 
 export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
@@ -45,6 +46,11 @@ export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
       default: false,
       describe: 'let network.custom.manifest_path lead outside the folder holding cluster.yml',
     })
+    .option('image-registry', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'pull every image from this registry, path and tag kept (over cluster.yml\'s image_repository)',
+    })
 }
 
 export function renderOptionsFrom(args: RenderArgs, io: CliIO, kubernetesVersion?: string): RenderOptions {
@@ -57,6 +63,7 @@ export function renderOptionsFrom(args: RenderArgs, io: CliIO, kubernetesVersion
     kubernetesVersion: kubernetesVersion ?? args['kubernetes-version'],
     allowEnv: allowedEnvPatterns(args['allow-env'], io.env),
     allowOutsideManifests: args['allow-outside-manifests'],
+    imageRegistry: args['image-registry'],
     limits: limitsOf(args, io),
   }
 }

@@ -1,14 +1,18 @@
 import { join, resolve } from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
 import type { DryRun } from '../../cluster.js'
+import type { ManifestDocument } from '../../documents.js'
 import { UsageError } from '../../errors.js'
+import type { ImageRewrite } from '../../images.js'
 import { formatObjectName } from '../../object-name.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
-import { kubectlTarget, renderOptionsFrom, withClusterOptions, withRenderOptions, type ClusterArgs, type RenderArgs } from '../options.js'
+import { kubectlTarget, limitsOf, renderOptionsFrom, withClusterOptions, withRenderOptions, type ClusterArgs, type RenderArgs } from '../options.js'
 import { formatValidationText, reportRenderNotes } from '../report.js'
 
-interface DeployArgs extends RenderArgs, ClusterArgs {}
+interface DeployArgs extends RenderArgs, ClusterArgs {
+  bundle?: string
+}
 
 interface ApplyArgs extends DeployArgs {
   'dry-run': DryRun
@@ -38,12 +42,40 @@ const warn = (io: CliIO, args: GlobalArgs, messages: string[]) => {
   if (!args.quiet) for (const m of messages) io.stderr.write(`warning: ${m}\n`)
 }
 
-async function renderForCluster(args: DeployArgs, io: CliIO) {
-  const { renderManifestSet } = await import('../../pipeline.js')
-  const set = await renderManifestSet(renderOptionsFrom(args, io))
-  // Removed APIs are checked against the server's version during validation, not as render warnings.
-  reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
-  return set
+/** What apply and diff send: the set rendered from cluster.yml, or a bundle's. */
+interface DeploySet {
+  documents: ManifestDocument[]
+  images: ImageRewrite[]
+  /** A bundle's schemas, and the version they were made for. */
+  schemaLocations: string[]
+  schemaVersion?: string
+}
+
+/** Runs `work` on the set; a bundle's extracted folder lives as long as `work` runs. */
+async function withDeploySet<T>(args: DeployArgs, io: CliIO, work: (set: DeploySet) => Promise<T>): Promise<T> {
+  if (args.bundle === undefined) {
+    const { renderManifestSet } = await import('../../pipeline.js')
+    const set = await renderManifestSet(renderOptionsFrom(args, io))
+    // Removed APIs are checked against the server's version during validation, not as render warnings.
+    reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
+    return work({ documents: set.documents, images: set.images, schemaLocations: [] })
+  }
+  const [{ withOpenedBundle }, { readRenderedManifests }] = await Promise.all([import('../../bundle/index.js'), import('../../pipeline.js')])
+  const limits = limitsOf(args, io)
+  return withOpenedBundle(resolve(io.cwd, args.bundle), { limits }, async (bundle) =>
+    work({
+      documents: await readRenderedManifests(bundle.manifestsDir, limits),
+      images: bundle.images,
+      schemaLocations: [bundle.schemasDir],
+      schemaVersion: bundle.metadata.kubernetesVersion,
+    }))
+}
+
+/** --bundle FILE.tgz: apply and diff take a bundle's set instead of rendering one. */
+function withBundleOption<T extends GlobalArgs>(yargs: Argv<T>) {
+  return yargs
+    .option('bundle', { type: 'string', requiresArg: true, describe: 'use this bundle\'s manifests (and schemas) instead of rendering: no network needed' })
+    .conflicts('bundle', ['config', 'image-registry', 'upgrade-apis', 'drop-removed'])
 }
 
 export function applyCommand(io: CliIO, done: (result: CommandResult) => void): CommandModule<GlobalArgs, ApplyArgs> {
@@ -51,7 +83,7 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
     command: 'apply',
     describe: 'Validate, then apply the rendered set server-side and prune what left it',
     builder: (yargs: Argv<GlobalArgs>) =>
-      withClusterOptions(withRenderOptions(yargs))
+      withBundleOption(withClusterOptions(withRenderOptions(yargs)))
         .option('dry-run', {
           choices: ['none', 'client', 'server'] as const,
           default: 'none' as const,
@@ -72,17 +104,19 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
           describe: 'let schema files of a local --schema-location refer to other files or URLs (kubeconform loads them)',
         })
         .option('kubeconform', { type: 'string', default: 'kubeconform', describe: 'the kubeconform binary' })
-        .example('$0 apply -c cluster.yml --wait', ''),
+        .example('$0 apply -c cluster.yml --wait', '')
+        .example('$0 apply --bundle network.tgz', 'apply an air-gapped bundle'),
     handler: (args) =>
       done(async () => {
         const timeout = parseDuration(args.timeout)
         const deadline = { at: Date.now() + timeout * 1000, flag: '--timeout', value: args.timeout }
         const { applyManifests } = await import('../../deploy.js')
-        const set = await renderForCluster(args, io)
-        const result = await applyManifests({
+        const result = await withDeploySet(args, io, (set) => applyManifests({
           target: { ...kubectlTarget(args, io), deadline },
           documents: set.documents,
-          schemaLocations: args['schema-location'].map((l) => resolve(io.cwd, l)),
+          images: set.images,
+          schemaVersion: set.schemaVersion,
+          schemaLocations: [...set.schemaLocations, ...args['schema-location'].map((l) => resolve(io.cwd, l))],
           kubeconform: args.kubeconform,
           allowExternalRefs: args['allow-external-refs'],
           cacheDir: cacheDir(io),
@@ -90,7 +124,7 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
           prune: args.prune,
           allowEmpty: args['allow-empty'],
           waitSeconds: args.wait ? timeout : undefined,
-        })
+        }))
         warn(io, args, result.warnings)
         if (!result.applied) {
           io.stdout.write(formatValidationText(result.validation, io.cwd))
@@ -113,12 +147,12 @@ export function diffCommand(io: CliIO, done: (result: CommandResult) => void): C
   return {
     command: 'diff',
     describe: 'Show what apply would change in the cluster (exit 0 none, 1 differences)',
-    builder: (yargs: Argv<GlobalArgs>) => withClusterOptions(withRenderOptions(yargs)),
+    builder: (yargs: Argv<GlobalArgs>) => withBundleOption(withClusterOptions(withRenderOptions(yargs))),
     handler: (args) =>
       done(async () => {
         const { diffManifests } = await import('../../deploy.js')
-        const set = await renderForCluster(args, io)
-        const result = await diffManifests({ target: kubectlTarget(args, io), documents: set.documents })
+        const result = await withDeploySet(args, io, (set) =>
+          diffManifests({ target: kubectlTarget(args, io), documents: set.documents, images: set.images }))
         warn(io, args, result.warnings)
         io.stdout.write(result.diff)
         for (const ref of result.wouldPrune) io.stdout.write(`prune: ${formatObjectName(ref)} (${ref.apiVersion}) would be deleted\n`)

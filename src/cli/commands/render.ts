@@ -42,11 +42,11 @@ export function renderCommand(io: CliIO, done: (result: CommandResult) => void):
         const set = await renderManifestSet(renderOptionsFrom(args, io, version || undefined))
         reportRenderNotes(set, args, io)
         if (outputDir === undefined) {
-          io.stdout.write(outputStream(set.documents))
+          io.stdout.write(outputStream(set.documents, set.images))
           return 0
         }
         const home = io.env.HOME || homedir()
-        await writeOutput(outputFiles(set.documents), {
+        await writeOutput(outputFiles(set.documents, set.images), {
           dir: resolve(io.cwd, outputDir),
           force: args.force,
           protect: [

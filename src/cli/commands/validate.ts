@@ -22,10 +22,10 @@ interface ValidateArgs extends RenderArgs {
 export function validateCommand(io: CliIO, done: (result: CommandResult) => void): CommandModule<GlobalArgs, ValidateArgs> {
   return {
     command: 'validate [path]',
-    describe: 'Validate manifests with kubeconform: a rendered folder, a file, - for stdin, or -c cluster.yml',
+    describe: 'Validate manifests with kubeconform: a rendered folder, a file, a bundle, - for stdin, or -c cluster.yml',
     builder: (yargs: Argv<GlobalArgs>) =>
       withRenderOptions(yargs)
-        .positional('path', { type: 'string', describe: 'rendered folder or file, or - for stdin (default: render -c)' })
+        .positional('path', { type: 'string', describe: 'rendered folder or file, a bundle .tgz, or - for stdin (default: render -c)' })
         .option('schema-location', {
           type: 'string',
           array: true,
@@ -46,13 +46,32 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
         .option('kubeconform', { type: 'string', default: 'kubeconform', describe: 'the kubeconform binary' })
         .conflicts('path', 'config')
         .example('$0 validate -c cluster.yml --schema-location ./schemas', 'render, then validate offline')
-        .example('$0 render | $0 validate - -o junit', 'validate a stream'),
+        .example('$0 render | $0 validate - -o junit', 'validate a stream')
+        .example('$0 validate network.tgz', 'validate a bundle offline, with its own schemas'),
     handler: (args) =>
       done(async () => {
         const { hasFindings, resolveKubernetesVersion, validateManifestFiles, validateManifests } = await import('../../validate.js')
         const locations = args['schema-location'].map((l) => (/^[a-z]+:\/\//.test(l) || l === 'default' ? l : resolve(io.cwd, l)))
-        const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
         const limits = limitsOf(args, io)
+        const format = { text: formatValidationText, json: formatValidationJson, junit: formatValidationJunit }[args.output]
+        const path = pathOf(args)
+        if (path !== undefined && (await isBundle(resolve(io.cwd, path)))) {
+          const { validateBundle } = await import('../../bundle/validate.js')
+          const report = await validateBundle(resolve(io.cwd, path), {
+            kubernetesVersion: args['kubernetes-version'],
+            schemaLocations: locations,
+            allowExternalRefs: args['allow-external-refs'],
+            kubeconform: args.kubeconform,
+            onProgress: io.stderr.isTTY && !args.quiet ? progressLine(io) : undefined,
+            toolTimeout: limits['tool-timeout'],
+            signal: io.signal,
+            limits,
+            ...optionsOf(args),
+          })
+          io.stdout.write(format(report, io.cwd))
+          return hasFindings(report) ? 1 : 0
+        }
+        const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
         const target = {
           kubernetesVersion: version,
           schemaLocations: locations,
@@ -66,7 +85,6 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
         const report = 'sources' in input
           ? await validateManifestFiles({ ...target, sources: input.sources, limits })
           : await validateManifests({ ...target, ...input })
-        const format = { text: formatValidationText, json: formatValidationJson, junit: formatValidationJunit }[args.output]
         io.stdout.write(format(report, io.cwd))
         return hasFindings(report) ? 1 : 0
       }),
@@ -120,6 +138,20 @@ function pathOf(args: ValidateArgs): string | undefined {
   }
   if (args.config !== undefined) throw new UsageError('PATH and --config cannot be used together', { hint: 'validate a PATH, or render -c cluster.yml' })
   return words[0]
+}
+
+/** A bundle is a gzip file; a rendered manifest never starts with its magic bytes. */
+async function isBundle(path: string): Promise<boolean> {
+  const { open } = await import('node:fs/promises')
+  const handle = await open(path, 'r').catch(() => undefined)
+  if (!handle) return false
+  try {
+    const buffer = Buffer.alloc(2)
+    const { bytesRead } = await handle.read(buffer, 0, 2, 0).catch(() => ({ bytesRead: 0 }))
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b
+  } finally {
+    await handle.close()
+  }
 }
 
 /** Anything but blank lines, comments and document markers. */
