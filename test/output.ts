@@ -511,3 +511,58 @@ t.test('labelling leaves other aliases alone, and follows a re-used anchor name 
   t.same(reused.binaryData, { k: 'v' }, 'the alias stands for the later anchor of that name')
   t.same(reused.metadata.labels, { app: 'a', ...label })
 })
+
+t.test('images: the kustomization moves them, and the stream shows what kustomize builds', async (t) => {
+  const images = [{ name: 'busybox', newName: 'reg.local:5000/library/busybox' }]
+  const [pod] = checkDocuments([{
+    source: source('01-pod.yml'),
+    text: [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: p}',
+      'spec:',
+      '  containers:',
+      '  - {name: a, image: &img "busybox:1.36"}  # shared below',
+      '  - {name: b, image: "other:1"}',
+      '  initContainers: [{name: i, image: busybox}]',
+      '  ephemeralContainers: [{name: e, image: "busybox:9"}]',
+      '  note: *img',
+      '',
+    ].join('\n'),
+  }])
+  const kustomization = parse(outputFiles([pod!], images).find((f) => f.name === 'kustomization.yaml')?.text ?? '')
+  t.same(kustomization.images, images, 'images: in the kustomization')
+  t.notOk('images' in parse(outputFiles([pod!]).find((f) => f.name === 'kustomization.yaml')?.text ?? ''), 'none without rewrites')
+
+  const stream = outputStream([pod!], images)
+  const object = parse(stream)
+  t.equal(object.spec.containers[0].image, 'reg.local:5000/library/busybox:1.36', 'the tag is kept')
+  t.equal(object.spec.containers[1].image, 'other:1', 'an image of no entry stays')
+  t.equal(object.spec.initContainers[0].image, 'reg.local:5000/library/busybox', 'init containers too')
+  t.equal(object.spec.ephemeralContainers[0].image, 'busybox:9', 'ephemeral containers are not kustomize\'s to change')
+  t.equal(object.spec.note, 'busybox:1.36', 'an alias of the image elsewhere keeps the old value')
+  t.match(stream, /# shared below/, 'comments are kept')
+  t.equal(outputStream([pod!], images), stream, 'the same bytes again: the documents themselves are not changed')
+  t.equal(parse(outputStream([pod!])).spec.containers[0].image, 'busybox:1.36', 'no rewrites, no change')
+})
+
+t.test('images: containers reached through an alias, at any depth, of any kind', async (t) => {
+  const images = [{ name: 'busybox', newName: 'reg/library/busybox' }]
+  const [doc] = checkDocuments([{
+    source: source('01-x.yml'),
+    text: [
+      'apiVersion: example.com/v1',
+      'kind: Widget',
+      'metadata: {name: w}',
+      'spec:',
+      '  deep: {containers: &c [{name: a, image: busybox}]}',
+      '  again: {containers: *c}',
+      '  image: busybox',
+      '',
+    ].join('\n'),
+  }])
+  const object = parse(outputStream([doc!], images))
+  t.equal(object.spec.deep.containers[0].image, 'reg/library/busybox')
+  t.equal(object.spec.again.containers[0].image, 'reg/library/busybox', 'through the alias too')
+  t.equal(object.spec.image, 'busybox', 'an image key outside a container list stays')
+})

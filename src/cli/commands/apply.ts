@@ -60,6 +60,11 @@ async function withDeploySet<T>(args: DeployArgs, io: CliIO, work: (set: DeployS
     reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
     return work({ documents: set.documents, images: set.images, schemaLocations: [] })
   }
+  if (args['upgrade-apis'] || args['drop-removed']) {
+    throw new UsageError('--bundle takes the set as it was bundled: --upgrade-apis and --drop-removed do not apply', {
+      hint: 'pass them to `kubectl pharos-net bundle` when making the bundle',
+    })
+  }
   const [{ withOpenedBundle }, { readRenderedManifests }] = await Promise.all([import('../../bundle/index.js'), import('../../pipeline.js')])
   const limits = limitsOf(args, io)
   return withOpenedBundle(resolve(io.cwd, args.bundle), { limits }, async (bundle) =>
@@ -75,7 +80,7 @@ async function withDeploySet<T>(args: DeployArgs, io: CliIO, work: (set: DeployS
 function withBundleOption<T extends GlobalArgs>(yargs: Argv<T>) {
   return yargs
     .option('bundle', { type: 'string', requiresArg: true, describe: 'use this bundle\'s manifests (and schemas) instead of rendering: no network needed' })
-    .conflicts('bundle', ['config', 'image-registry', 'upgrade-apis', 'drop-removed'])
+    .conflicts('bundle', ['config', 'image-registry'])
 }
 
 export function applyCommand(io: CliIO, done: (result: CommandResult) => void): CommandModule<GlobalArgs, ApplyArgs> {
