@@ -65,6 +65,8 @@ export function renderOptionsFrom(args: RenderArgs, io: CliIO, kubernetesVersion
 export interface ClusterArgs extends GlobalArgs {
   kubeconfig?: string
   context?: string
+  /** apply and diff only (withNamespaceOption). */
+  namespace?: string
   kubectl: string
 }
 
@@ -75,12 +77,27 @@ export function withClusterOptions<T extends GlobalArgs>(yargs: Argv<T>) {
     .option('kubectl', { type: 'string', default: 'kubectl', describe: 'the kubectl binary' })
 }
 
-/** Helm passes its choice of context as HELM_KUBECONTEXT; an explicit flag wins. */
+/** The namespace of objects that name none, for the commands that send objects to the cluster. */
+export function withNamespaceOption<T extends GlobalArgs>(yargs: Argv<T>) {
+  return yargs.option('namespace', {
+    alias: 'n',
+    type: 'string',
+    requiresArg: true,
+    describe: 'namespace for objects that name none (default: the context\'s, or $HELM_NAMESPACE under Helm); ' +
+      'objects that name one keep it',
+  })
+}
+
+/**
+ * Helm runs plugins with its choices as environment: HELM_KUBECONTEXT, HELM_NAMESPACE (its -n, else the
+ * context's namespace) and KUBECONFIG (which kubectl reads itself). An explicit flag wins.
+ */
 export function kubectlTarget(args: ClusterArgs, io: CliIO): KubectlTarget {
   return {
     kubectl: args.kubectl,
     kubeconfig: args.kubeconfig ? resolve(io.cwd, args.kubeconfig) : undefined,
     context: args.context ?? (io.env.HELM_KUBECONTEXT || undefined),
+    namespace: args.namespace ?? (io.env.HELM_NAMESPACE || undefined),
     env: io.env,
     toolTimeout: limitsOf(args, io)['tool-timeout'],
     signal: io.signal,

@@ -25,11 +25,20 @@ t.test('the kubectl target: kubeconfig from where the user stands, Helm’s cont
   const args = { ...global, kubectl: 'kc', kubeconfig: 'k/config', context: undefined }
   const signal = new AbortController().signal
   t.strictSame(kubectlTarget(args, { ...io({ HELM_KUBECONTEXT: 'helm-ctx' }), signal }), {
-    kubectl: 'kc', kubeconfig: '/work/k/config', context: 'helm-ctx', env: { HELM_KUBECONTEXT: 'helm-ctx' }, toolTimeout: 7000, signal,
+    kubectl: 'kc', kubeconfig: '/work/k/config', context: 'helm-ctx', namespace: undefined, env: { HELM_KUBECONTEXT: 'helm-ctx' },
+    toolTimeout: 7000, signal,
   })
   t.equal(kubectlTarget({ ...args, context: 'mine' }, io({ HELM_KUBECONTEXT: 'helm-ctx' })).context, 'mine')
   t.equal(kubectlTarget(args, io({ HELM_KUBECONTEXT: '' })).context, undefined, 'an empty HELM_KUBECONTEXT is no context')
   t.equal(kubectlTarget({ ...args, kubeconfig: undefined }, io({})).kubeconfig, undefined, 'none given: kubectl finds its own')
+})
+
+t.test('the namespace for objects that name none: --namespace, else Helm’s HELM_NAMESPACE, else none', async (t) => {
+  const args = { ...global, kubectl: 'kc' }
+  t.equal(kubectlTarget(args, io({ HELM_NAMESPACE: 'helm-ns' })).namespace, 'helm-ns')
+  t.equal(kubectlTarget({ ...args, namespace: 'mine' }, io({ HELM_NAMESPACE: 'helm-ns' })).namespace, 'mine')
+  t.equal(kubectlTarget(args, io({ HELM_NAMESPACE: '' })).namespace, undefined, 'an empty HELM_NAMESPACE is none')
+  t.equal(kubectlTarget(args, io({})).namespace, undefined, 'none: kubectl’s own default (the context’s)')
 })
 
 t.test('limits: defaults, then the environment, then the flags', async (t) => {

@@ -5,7 +5,15 @@ import { UsageError } from '../../errors.js'
 import { formatObjectName } from '../../object-name.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
-import { kubectlTarget, renderOptionsFrom, withClusterOptions, withRenderOptions, type ClusterArgs, type RenderArgs } from '../options.js'
+import {
+  kubectlTarget,
+  renderOptionsFrom,
+  withClusterOptions,
+  withNamespaceOption,
+  withRenderOptions,
+  type ClusterArgs,
+  type RenderArgs,
+} from '../options.js'
 import { formatValidationText, reportRenderNotes } from '../report.js'
 
 interface DeployArgs extends RenderArgs, ClusterArgs {}
@@ -51,7 +59,7 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
     command: 'apply',
     describe: 'Validate, then apply the rendered set server-side and prune what left it',
     builder: (yargs: Argv<GlobalArgs>) =>
-      withClusterOptions(withRenderOptions(yargs))
+      withNamespaceOption(withClusterOptions(withRenderOptions(yargs)))
         .option('dry-run', {
           choices: ['none', 'client', 'server'] as const,
           default: 'none' as const,
@@ -113,7 +121,7 @@ export function diffCommand(io: CliIO, done: (result: CommandResult) => void): C
   return {
     command: 'diff',
     describe: 'Show what apply would change in the cluster (exit 0 none, 1 differences)',
-    builder: (yargs: Argv<GlobalArgs>) => withClusterOptions(withRenderOptions(yargs)),
+    builder: (yargs: Argv<GlobalArgs>) => withNamespaceOption(withClusterOptions(withRenderOptions(yargs))),
     handler: (args) =>
       done(async () => {
         const { diffManifests } = await import('../../deploy.js')
