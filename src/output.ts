@@ -60,6 +60,11 @@ export function outputStream(documents: ManifestDocument[]): string {
   return joinDocuments(documents.map(withStackLabel))
 }
 
+/** The documents as a YAML stream, as they are: outputStream without the stack label. */
+export function documentStream(documents: ManifestDocument[]): string {
+  return joinDocuments(documents.map((doc) => doc.yaml))
+}
+
 function withStackLabel(doc: ManifestDocument): Document {
   const labelled = doc.yaml.clone()
   for (const path of [['metadata'], ['metadata', 'labels']]) unshare(labelled, path)

@@ -17,8 +17,24 @@ export interface RenderArgs extends GlobalArgs {
 }
 
 export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
+  return withApiOptions(yargs.option('config', { alias: 'c', type: 'string', describe: 'cluster.yml to read (default ./cluster.yml)' }))
+    .option('allow-env', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      requiresArg: true,
+      describe: `let cluster.yml.erb read this environment variable as ENV (repeatable, globs; also $${ALLOW_ENV_VARIABLE})`,
+    })
+    .option('allow-outside-manifests', {
+      type: 'boolean',
+      default: false,
+      describe: 'let network.custom.manifest_path lead outside the folder holding cluster.yml',
+    })
+}
+
+/** What to do about removed APIs: for a rendered set, and for a stream Helm rendered (post-render). */
+export function withApiOptions<T extends GlobalArgs>(yargs: Argv<T>) {
   return yargs
-    .option('config', { alias: 'c', type: 'string', describe: 'cluster.yml to read (default ./cluster.yml)' })
     .option('upgrade-apis', {
       type: 'boolean',
       default: false,
@@ -32,18 +48,6 @@ export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
     .option('kubernetes-version', {
       type: 'string',
       describe: 'report removed APIs for this version (x.y or x.y.z; default: the newest)',
-    })
-    .option('allow-env', {
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      requiresArg: true,
-      describe: `let cluster.yml.erb read this environment variable as ENV (repeatable, globs; also $${ALLOW_ENV_VARIABLE})`,
-    })
-    .option('allow-outside-manifests', {
-      type: 'boolean',
-      default: false,
-      describe: 'let network.custom.manifest_path lead outside the folder holding cluster.yml',
     })
 }
 
