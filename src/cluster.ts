@@ -11,6 +11,11 @@ export interface KubectlTarget extends ToolLimits {
   kubectl: string
   kubeconfig?: string
   context?: string
+  /**
+   * Where objects that name no namespace go (kubectl's -n). Given to kubectl only with those objects:
+   * with -n, kubectl refuses an object that names another namespace.
+   */
+  namespace?: string
   /** Environment for kubectl (KUBECONFIG is honoured there). */
   env: Record<string, string | undefined>
 }
@@ -197,8 +202,9 @@ export async function findPruneCandidates(
   return { candidates: selectPruneCandidates(items, set, defaultNamespace), warnings }
 }
 
-/** The namespace kubectl uses for objects without one: the context's, else `default`. */
+/** The namespace objects without one go to: the target's, else the context's, else `default` (as kubectl does). */
 export async function defaultNamespace(target: KubectlTarget): Promise<string> {
+  if (target.namespace) return target.namespace
   const result = await runKubectl(target, ['config', 'view', '--minify', '-o', 'jsonpath={.contexts[0].context.namespace}'])
   return (result.exitCode === 0 && result.stdout.trim()) || 'default'
 }
@@ -207,11 +213,19 @@ export type DryRun = 'none' | 'client' | 'server'
 
 export const FIELD_MANAGER = 'kubectl-pharos-net'
 
-/** Server-side apply of a YAML stream; takes fields over from earlier managers (Pharos, kubectl). */
-export async function applyStream(target: KubectlTarget, stream: string, dryRun: DryRun): Promise<string> {
+const namespaceArgs = (namespace: string | undefined) => (namespace ? ['-n', namespace] : [])
+
+/**
+ * Server-side apply of a YAML stream; takes fields over from earlier managers (Pharos, kubectl).
+ * `namespace` goes with a stream whose objects name none.
+ */
+export async function applyStream(target: KubectlTarget, stream: string, dryRun: DryRun, namespace?: string): Promise<string> {
   const result = await runKubectl(
     target,
-    ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', `--dry-run=${dryRun}`, '-f', '-'],
+    [
+      'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', `--dry-run=${dryRun}`,
+      ...namespaceArgs(namespace), '-f', '-',
+    ],
     stream,
   )
   if (result.exitCode !== 0) throw kubectlFailure(target, result)
@@ -245,11 +259,11 @@ export async function deleteObjects(target: KubectlTarget, refs: ObjectRef[], dr
   return output
 }
 
-/** `kubectl diff --server-side`: exit 0 same, 1 different, anything else an error. */
-export async function diffStream(target: KubectlTarget, stream: string): Promise<{ changed: boolean; diff: string }> {
+/** `kubectl diff --server-side`: exit 0 same, 1 different, anything else an error. `namespace` as for applyStream. */
+export async function diffStream(target: KubectlTarget, stream: string, namespace?: string): Promise<{ changed: boolean; diff: string }> {
   const result = await runKubectl(
     target,
-    ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'],
+    ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', ...namespaceArgs(namespace), '-f', '-'],
     stream,
   )
   if (result.exitCode > 1) throw kubectlFailure(target, result)
@@ -274,7 +288,7 @@ export async function waitForRollouts(target: KubectlTarget, refs: ObjectRef[], 
   for (const ref of refs.filter((r) => r.kind === 'DaemonSet' || r.kind === 'Deployment')) {
     const left = Math.max(1, Math.round((deadline - Date.now()) / 1000))
     const result = await runKubectl(watcher, [
-      'rollout', 'status', `${ref.kind.toLowerCase()}/${ref.name}`, ...(ref.namespace ? ['-n', ref.namespace] : []),
+      'rollout', 'status', `${ref.kind.toLowerCase()}/${ref.name}`, ...namespaceArgs(ref.namespace ?? target.namespace),
       `--timeout=${left}s`,
     ])
     const message = (result.exitCode === 0 ? result.stdout : result.stderr || result.stdout).trim().split('\n').at(-1) ?? ''

@@ -74,11 +74,16 @@ export async function applyManifests(options: ApplyOptions): Promise<ApplyResult
 
   const [first, rest] = applyPhases(options.documents)
   const documents = [...first, ...rest]
-  if (first.length > 0) result.output += await applyStream(options.target, outputStream(first, options.images), options.dryRun)
+  const apply = async (phase: ManifestDocument[]) => {
+    for (const part of byNamespace(phase, options.target)) {
+      result.output += await applyStream(options.target, outputStream(part.documents, options.images), options.dryRun, part.namespace)
+    }
+  }
+  await apply(first)
   if (options.dryRun === 'none') {
     await waitForCrds(options.target, first.filter((d) => d.object.kind === 'CustomResourceDefinition').map((d) => d.object.metadata.name))
   }
-  if (rest.length > 0) result.output += await applyStream(options.target, outputStream(rest, options.images), options.dryRun)
+  await apply(rest)
   result.applied = true
   if (options.prune) {
     const scan = await scanStack(options.target, documents)
@@ -107,9 +112,12 @@ export async function diffManifests(options: Omit<DeployOptions, 'schemaLocation
   const version = await clusterVersion(options.target)
   const warnings = version.skewWarning ? [version.skewWarning] : []
   const documents = applyOrder(options.documents)
-  const { changed, diff } = documents.length > 0
-    ? await diffStream(options.target, outputStream(documents, options.images))
-    : { changed: false, diff: '' }
+  let [changed, diff] = [false, '']
+  for (const part of byNamespace(documents, options.target)) {
+    const result = await diffStream(options.target, outputStream(part.documents, options.images), part.namespace)
+    changed ||= result.changed
+    diff += result.diff
+  }
   const scan = await scanStack(options.target, documents)
   warnings.push(...scan.warnings)
   return { serverVersion: version.server, warnings, changed: changed || scan.candidates.length > 0, diff, wouldPrune: scan.candidates }
@@ -170,6 +178,21 @@ function refOf(doc: ManifestDocument): ObjectRef {
 export function applyPhases(documents: ManifestDocument[]): [ManifestDocument[], ManifestDocument[]] {
   const first = (d: ManifestDocument) => d.object.kind === 'Namespace' || d.object.kind === 'CustomResourceDefinition'
   return [documents.filter(first), documents.filter((d) => !first(d))]
+}
+
+/**
+ * The documents as kubectl is given them: with a target namespace (Helm's -n, or --namespace), the objects
+ * that name none go in a call of their own with `-n`, since kubectl refuses, under -n, an object that names
+ * another namespace. Empty parts are left out.
+ */
+export function byNamespace(documents: ManifestDocument[], target: Pick<KubectlTarget, 'namespace'>): Array<{ documents: ManifestDocument[]; namespace?: string }> {
+  const parts = target.namespace
+    ? [
+        { documents: documents.filter((d) => d.object.metadata.namespace) },
+        { documents: documents.filter((d) => !d.object.metadata.namespace), namespace: target.namespace },
+      ]
+    : [{ documents }]
+  return parts.filter((part) => part.documents.length > 0)
 }
 
 /** The set in apply order, for diff and the prune scan. */

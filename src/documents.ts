@@ -55,8 +55,19 @@ export function documentKey(file: string, documentIndex: number, line: number): 
 
 /** `limits`: `yaml-nodes` counts for the whole set, `alias-size` per document. */
 export function checkDocuments(rendered: RenderedManifest[], limits: Limits = DEFAULT_LIMITS): ManifestDocument[] {
+  const documents = parseDocuments(rendered, limits)
+  refuseDuplicates(documents)
+  return documents
+}
+
+/** Every document parsed and checked on its own (see checkDocuments, which also refuses duplicates). */
+export function parseDocuments(rendered: RenderedManifest[], limits: Limits = DEFAULT_LIMITS): ManifestDocument[] {
   const nodeBudget = new Budget('yaml-nodes', limits)
-  const documents = rendered.flatMap((manifest) => parseManifest(manifest, limits, nodeBudget))
+  return rendered.flatMap((manifest) => parseManifest(manifest, limits, nodeBudget))
+}
+
+/** No object may be defined twice: the second definition would silently replace the first. */
+export function refuseDuplicates(documents: ManifestDocument[]): void {
   const seen = new Map<string, ManifestDocument>()
   for (const doc of documents) {
     const key = objectIdentity(doc.object)
@@ -74,7 +85,6 @@ export function checkDocuments(rendered: RenderedManifest[], limits: Limits = DE
     }
     seen.set(key, doc)
   }
-  return documents
 }
 
 /** checkDocuments for plain files, whose text is their own. */

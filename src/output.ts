@@ -100,6 +100,11 @@ function imagePairs(doc: Document): Pair[] {
   return pairs
 }
 
+/** The documents as a YAML stream, as they are: outputStream without the stack label. */
+export function documentStream(documents: ManifestDocument[]): string {
+  return joinDocuments(documents.map((doc) => doc.yaml))
+}
+
 function withStackLabel(doc: ManifestDocument): Document {
   const labelled = doc.yaml.clone()
   for (const path of [['metadata'], ['metadata', 'labels']]) unshare(labelled, path)

@@ -111,7 +111,8 @@ export function applyApiOptions(
   return { documents, removedApis, upgrades, dropped }
 }
 
-function removedApiWarning(finding: RemovedApiFinding): Diagnostic {
+/** A removed API still in the set, as the warning render prints. */
+export function removedApiWarning(finding: RemovedApiFinding): Diagnostic {
   return { severity: 'warning', file: finding.file, line: finding.line, message: finding.message, hint: finding.hint }
 }
 

@@ -100,6 +100,48 @@ t.test('apply: validated first, then Namespaces and CRDs, their CRDs established
   t.equal(calls.length, 10)
 })
 
+t.test('a target namespace (Helm’s -n, or --namespace) goes with the objects that name none, by a call of their own', async (t) => {
+  const dir = t.testdir({ schemas: {} })
+  const nameless = checkDocuments([{
+    source: source('07-ds.yml'),
+    text: 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: bare\nspec:\n  selector:\n    matchLabels:\n      app: bare\n  template:\n    metadata:\n      labels:\n        app: bare\n    spec:\n      containers:\n      - name: c\n        image: busybox\n',
+  }])
+  // The set's ServiceAccount s names no namespace: in helm-ns it is the set's, in default it left the set.
+  const listing = [labelled('ServiceAccount', 's', 'helm-ns'), labelled('ServiceAccount', 's', 'default')]
+  const target = { ...(await applyKubectl(dir, listing)), namespace: 'helm-ns' }
+  const result = await applyManifests({
+    target, documents: [...documents, ...nameless], schemaLocations: [join(dir, 'schemas')], kubeconform: await fakeKubeconform(dir, 'statusValid'),
+    cacheDir: join(dir, 'cache'), dryRun: 'none', prune: true, allowEmpty: false, waitSeconds: 60,
+  })
+  t.same(result.pruned, [{ apiVersion: 'v1', kind: 'ServiceAccount', name: 's', namespace: 'default' }], 'prune places the nameless in helm-ns')
+  const kinds = async (n: number) => [...(await readFile(join(dir, `apply-${n}`), 'utf8')).matchAll(/^kind: (\w+)$/gm)].map((m) => m[1])
+  t.same(await kinds(0), ['CustomResourceDefinition', 'Namespace'], 'cluster-scoped: kubectl passes -n over them')
+  t.same(await kinds(1), ['Gadget', 'ConfigMap'], 'those naming pins: no -n, which kubectl would refuse them under')
+  t.same(await kinds(2), ['ServiceAccount', 'DaemonSet'])
+  const calls = await stackCalls(dir)
+  const apply = 'apply --server-side --field-manager=kubectl-pharos-net --force-conflicts --dry-run=none'
+  t.same(calls.filter((c) => c.startsWith('apply ')), [`${apply} -n helm-ns -f -`, `${apply} -f -`, `${apply} -n helm-ns -f -`])
+  t.notOk(calls.some((c) => c.startsWith('config view')), 'the namespace is known: the context is not asked')
+  t.ok(calls.includes('delete ServiceAccount s -n default --ignore-not-found --wait=false --dry-run=none'))
+  t.equal(calls.at(-1), 'rollout status daemonset/bare -n helm-ns --timeout=60s')
+})
+
+t.test('diff with a target namespace: one kubectl diff per part, the differences of both', async (t) => {
+  const dir = t.testdir({})
+  const target = await fakeCluster(dir, {
+    resources: ['configmaps'],
+    answers: { diff: `case " $* " in *" -n helm-ns "*) echo "+ nameless"; exit 1 ;; *) echo "same" ;; esac` },
+  })
+  const result = await diffManifests({ target: { ...target, namespace: 'helm-ns' }, documents })
+  t.equal(result.diff, 'same\n+ nameless\n')
+  t.equal(result.changed, true, 'a difference in either part')
+  const diffs = (await stackCalls(dir)).filter((c) => c.startsWith('diff '))
+  t.same(diffs, [
+    'diff --server-side --field-manager=kubectl-pharos-net --force-conflicts -f -',
+    'diff --server-side --field-manager=kubectl-pharos-net --force-conflicts -n helm-ns -f -',
+  ])
+})
+
 t.test('apply as a server-side dry run: nothing waits, the prune is a dry run too', async (t) => {
   const dir = t.testdir({ schemas: {} })
   const target = await applyKubectl(dir, [labelled('ConfigMap', 'left', 'pins')])

@@ -6,6 +6,7 @@ import yargs from 'yargs'
 import { PharosError, InputErrors, InterruptedError, type ExitCode } from '../errors.js'
 import { renderCommand } from './commands/render.js'
 import { initCommand } from './commands/init.js'
+import { postRenderCommand } from './commands/post-render.js'
 import { validateCommand } from './commands/validate.js'
 import { schemasCommand } from './commands/schemas.js'
 import { applyCommand, diffCommand } from './commands/apply.js'
@@ -53,6 +54,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode | Interr
     .command(applyCommand(io, done))
     .command(bundleCommand(io, done))
     .command(initCommand(io, done))
+    .command(postRenderCommand(io, done))
     .check(refuseRepeatedFlags)
     .demandCommand(1, 'choose a command')
     .recommendCommands()

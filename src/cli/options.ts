@@ -18,22 +18,7 @@ export interface RenderArgs extends GlobalArgs {
 }
 
 export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
-  return yargs
-    .option('config', { alias: 'c', type: 'string', describe: 'cluster.yml to read (default ./cluster.yml)' })
-    .option('upgrade-apis', {
-      type: 'boolean',
-      default: false,
-      describe: 'rewrite removed APIs that have a mechanical replacement (apps/v1, rbac v1, ...)',
-    })
-    .option('drop-removed', {
-      type: 'boolean',
-      default: false,
-      describe: 'leave out objects whose API was removed without replacement (PodSecurityPolicy)',
-    })
-    .option('kubernetes-version', {
-      type: 'string',
-      describe: 'report removed APIs for this version (x.y or x.y.z; default: the newest)',
-    })
+  return withApiOptions(yargs.option('config', { alias: 'c', type: 'string', describe: 'cluster.yml to read (default ./cluster.yml)' }))
     .option('allow-env', {
       type: 'string',
       array: true,
@@ -50,6 +35,25 @@ export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
       type: 'string',
       requiresArg: true,
       describe: 'pull every image from this registry, path and tag kept (over cluster.yml\'s image_repository)',
+    })
+}
+
+/** What to do about removed APIs: for a rendered set, and for a stream Helm rendered (post-render). */
+export function withApiOptions<T extends GlobalArgs>(yargs: Argv<T>) {
+  return yargs
+    .option('upgrade-apis', {
+      type: 'boolean',
+      default: false,
+      describe: 'rewrite removed APIs that have a mechanical replacement (apps/v1, rbac v1, ...)',
+    })
+    .option('drop-removed', {
+      type: 'boolean',
+      default: false,
+      describe: 'leave out objects whose API was removed without replacement (PodSecurityPolicy)',
+    })
+    .option('kubernetes-version', {
+      type: 'string',
+      describe: 'report removed APIs for this version (x.y or x.y.z; default: the newest)',
     })
 }
 
@@ -72,6 +76,8 @@ export function renderOptionsFrom(args: RenderArgs, io: CliIO, kubernetesVersion
 export interface ClusterArgs extends GlobalArgs {
   kubeconfig?: string
   context?: string
+  /** apply and diff only (withNamespaceOption). */
+  namespace?: string
   kubectl: string
 }
 
@@ -82,12 +88,30 @@ export function withClusterOptions<T extends GlobalArgs>(yargs: Argv<T>) {
     .option('kubectl', { type: 'string', default: 'kubectl', describe: 'the kubectl binary' })
 }
 
-/** Helm passes its choice of context as HELM_KUBECONTEXT; an explicit flag wins. */
+/** The namespace of objects that name none, for the commands that send objects to the cluster. */
+export function withNamespaceOption<T extends GlobalArgs>(yargs: Argv<T>) {
+  return yargs.option('namespace', {
+    alias: 'n',
+    type: 'string',
+    requiresArg: true,
+    describe: 'namespace for objects that name none (default: the context\'s, or $HELM_NAMESPACE under Helm); ' +
+      'objects that name one keep it',
+  })
+}
+
+/**
+ * Helm runs plugins with its choices as environment: HELM_KUBECONTEXT, HELM_NAMESPACE (its -n, else the
+ * context's namespace) and KUBECONFIG (which kubectl reads itself). An explicit flag wins. They count only
+ * under Helm (which also sets HELM_PLUGIN_NAME): variables a user exported for Helm must not steer a plain
+ * `kubectl pharos-net apply` to another context or namespace.
+ */
 export function kubectlTarget(args: ClusterArgs, io: CliIO): KubectlTarget {
+  const helm = io.env.HELM_PLUGIN_NAME ? io.env : {}
   return {
     kubectl: args.kubectl,
     kubeconfig: args.kubeconfig ? resolve(io.cwd, args.kubeconfig) : undefined,
-    context: args.context ?? (io.env.HELM_KUBECONTEXT || undefined),
+    context: args.context ?? (helm.HELM_KUBECONTEXT || undefined),
+    namespace: args.namespace ?? (helm.HELM_NAMESPACE || undefined),
     env: io.env,
     toolTimeout: limitsOf(args, io)['tool-timeout'],
     signal: io.signal,

@@ -47,9 +47,13 @@ export function formatDiagnostic(d: Diagnostic, cwd: string): string {
 }
 
 /** Warnings, API upgrades and dropped objects of a render, on stderr. */
-export function reportRenderNotes(set: RenderedSet, args: GlobalArgs, io: CliIO): void {
+export function reportRenderNotes(
+  set: Pick<RenderedSet, 'warnings' | 'upgrades' | 'dropped'> & { discovered?: RenderedSet['discovered'] },
+  args: GlobalArgs,
+  io: CliIO,
+): void {
   const note = (d: Diagnostic) => io.stderr.write(formatDiagnostic(d, io.cwd))
-  if (args.debug) {
+  if (args.debug && set.discovered) {
     for (const name of set.discovered.ignored) note({ severity: 'note', message: `ignored ${name}: not a manifest` })
   }
   if (args.quiet) return

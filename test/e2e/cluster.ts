@@ -336,6 +336,26 @@ t.test('schemas --from-cluster writes schemas that validate the set offline', as
   t.equal(valid.exitCode, 0, valid.stdout + valid.stderr)
 })
 
+t.test('a bundle made with --from-cluster applies with no network but the cluster, then diffs clean', async (t) => {
+  const dir = await exampleCopy(t)
+  const file = join(dir, 'net.tgz')
+  const made = await pharosNet(['bundle', '-q', '--upgrade-apis', '--from-cluster', '--image-registry', 'registry.local:5000', '-o', file], { cwd: dir, env })
+  t.equal(made.exitCode, 0, made.stderr)
+  // Proxies to a closed port for everything but the test cluster on loopback; no render: the folder goes.
+  const offline = { ...env, HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost' }
+  await rm(join(dir, 'flannel'), { recursive: true })
+  await rm(join(dir, 'cluster.yml'))
+  const applied = await pharosNet(['apply', '--bundle', file], { cwd: dir, env: offline })
+  t.equal(applied.exitCode, 0, applied.stdout + applied.stderr)
+  t.match(applied.stdout, /daemonset\.apps\/kube-flannel-ds serverside-applied/)
+  const ds = await getJson(['daemonset', 'kube-flannel-ds', '-n', 'kube-system'])
+  t.equal(ds?.spec.template.spec.containers[0].image, 'registry.local:5000/coreos/flannel:v0.10.0-amd64', 'the image as the bundle moved it')
+  t.equal(ds?.metadata.labels['pharos.kontena.io/stack'], 'custom-network')
+  const diffed = await pharosNet(['diff', '--bundle', file], { cwd: dir, env: offline })
+  t.equal(diffed.exitCode, 0, diffed.stdout + diffed.stderr)
+  t.equal(diffed.stdout, '', 'no differences')
+})
+
 t.test('every corpus file applies and then diffs clean, each apply pruning the previous set', { skip: corpusMissing() }, async (t) => {
   const folders = (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
   t.ok(folders.length > 0, `corpus folders in ${corpusDir}`)

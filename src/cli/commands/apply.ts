@@ -7,7 +7,16 @@ import type { ImageRewrite } from '../../images.js'
 import { formatObjectName } from '../../object-name.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
-import { kubectlTarget, limitsOf, renderOptionsFrom, withClusterOptions, withRenderOptions, type ClusterArgs, type RenderArgs } from '../options.js'
+import {
+  kubectlTarget,
+  limitsOf,
+  renderOptionsFrom,
+  withClusterOptions,
+  withNamespaceOption,
+  withRenderOptions,
+  type ClusterArgs,
+  type RenderArgs,
+} from '../options.js'
 import { formatValidationText, reportRenderNotes } from '../report.js'
 
 interface DeployArgs extends RenderArgs, ClusterArgs {
@@ -88,7 +97,7 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
     command: 'apply',
     describe: 'Validate, then apply the rendered set server-side and prune what left it',
     builder: (yargs: Argv<GlobalArgs>) =>
-      withBundleOption(withClusterOptions(withRenderOptions(yargs)))
+      withBundleOption(withNamespaceOption(withClusterOptions(withRenderOptions(yargs))))
         .option('dry-run', {
           choices: ['none', 'client', 'server'] as const,
           default: 'none' as const,
@@ -152,7 +161,7 @@ export function diffCommand(io: CliIO, done: (result: CommandResult) => void): C
   return {
     command: 'diff',
     describe: 'Show what apply would change in the cluster (exit 0 none, 1 differences)',
-    builder: (yargs: Argv<GlobalArgs>) => withBundleOption(withClusterOptions(withRenderOptions(yargs))),
+    builder: (yargs: Argv<GlobalArgs>) => withBundleOption(withNamespaceOption(withClusterOptions(withRenderOptions(yargs)))),
     handler: (args) =>
       done(async () => {
         const { diffManifests } = await import('../../deploy.js')

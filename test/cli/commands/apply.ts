@@ -5,7 +5,7 @@ import { parseDuration } from '../../../src/cli/commands/apply.js'
 import { UsageError } from '../../../src/errors.js'
 import { runCli } from '../../helpers/cli.js'
 import { fakeKubeconform } from '../../helpers/fake-kubeconform.js'
-import { fakeCluster, fakeKubectl, labelled } from '../../helpers/fake-kubectl.js'
+import { fakeCluster, fakeKubectl, labelled, recordedCalls } from '../../helpers/fake-kubectl.js'
 
 t.test('durations', async (t) => {
   t.equal(parseDuration('90'), 90)
@@ -112,4 +112,29 @@ t.test('apply --wait: a rollout that does not finish is an error with what to lo
   const run = await runCli(['apply', '--wait', '--kubectl', kubectl, '--kubeconform', await fakeKubeconform(cwd, 'statusValid')], { cwd, env })
   t.equal(run.code, 1)
   t.match(run.stderr, /^error: DaemonSet kube-system\/net is not ready: .*timed out waiting for the condition\n {2}hint: check its pods \(kubectl describe, kubectl logs\); --timeout gives it longer\n$/)
+})
+
+t.test('under Helm: HELM_KUBECONTEXT, HELM_NAMESPACE and KUBECONFIG reach kubectl; --context and --namespace win', async (t) => {
+  const helm = { ...env, HELM_PLUGIN_NAME: 'pharos-net', HELM_KUBECONTEXT: 'helm-ctx', HELM_NAMESPACE: 'helm-ns', KUBECONFIG: '/helm/kubeconfig' }
+  const set = {
+    ...project,
+    net: { ...project.net, 'kept.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\n  namespace: kube-system\n' },
+  }
+  for (const [flags, context, namespace] of [[[], 'helm-ctx', 'helm-ns'], [['--context', 'mine', '-n', 'mine-ns'], 'mine', 'mine-ns']] as const) {
+    const cwd = t.testdir(set)
+    const kubectl = await cluster(cwd, [], { 'api-resources': `echo "$KUBECONFIG" > ${join(cwd, 'kubeconfig-seen')}; echo configmaps`, diff: ':' })
+    const run = await runCli(['apply', ...flags, '--kubectl', kubectl, '--kubeconform', await fakeKubeconform(cwd, 'statusValid')], { cwd, env: helm })
+    t.equal(run.code, 0, run.stderr)
+    // The stand-in kubeconform logs to the same file: its calls start with -output.
+    const calls = (await recordedCalls(cwd)).filter((c) => !c.startsWith('-output ')).map((c) => c.replace(/ --request-timeout=\d+s/, ''))
+    t.ok(calls.every((c) => c.startsWith(`--context ${context} `)), `every call in context ${context}`)
+    t.same(calls.filter((c) => / apply /.test(c)).map((c) => / -n (\S+) /.exec(c)?.[1]), [undefined, namespace],
+      'kube-system/kept without -n, the nameless ConfigMap a with it')
+    t.notOk(calls.some((c) => / config view /.test(c)), 'prune places nameless objects there too, without asking the context')
+    t.equal(await readFile(join(cwd, 'kubeconfig-seen'), 'utf8'), '/helm/kubeconfig\n', 'KUBECONFIG from the environment, to kubectl')
+
+    const diffRun = await runCli(['diff', ...flags, '--kubectl', kubectl], { cwd, env: helm })
+    t.equal(diffRun.code, 0, diffRun.stderr)
+    t.same((await recordedCalls(cwd)).filter((c) => / diff /.test(c)).map((c) => / -n (\S+) /.exec(c)?.[1]), [undefined, namespace])
+  }
 })
