@@ -88,8 +88,12 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode | Interr
  * A flag that takes one value, given twice, is a mistake to point out (yargs would make it a list that
  * nothing expects, or keep one silently).
  */
-function refuseRepeatedFlags(argv: Record<string, unknown>, options: { array?: string[]; string?: string[]; number?: string[] }): true {
-  const lists = new Set(options.array ?? [])
+function refuseRepeatedFlags(
+  argv: Record<string, unknown>,
+  options: { array?: string[]; string?: string[]; number?: string[]; alias?: Record<string, string[]> },
+): true {
+  // yargs lists a list flag's aliases (render's -c) as strings only.
+  const lists = new Set((options.array ?? []).flatMap((key) => [key, ...(options.alias?.[key] ?? [])]))
   const single = new Set([...(options.string ?? []), ...(options.number ?? [])].filter((key) => !lists.has(key)))
   const repeated = Object.keys(argv)
     .filter((key) => single.has(key) && Array.isArray(argv[key]))
