@@ -40,15 +40,20 @@ export function argocdSettings(env: Record<string, string | undefined>, cwd: str
   const unknown = Object.keys(env)
     .filter((name) => name.startsWith(ARGOCD_ENV_PREFIX) && !(name.slice(ARGOCD_ENV_PREFIX.length) in ARGOCD_SETTINGS) && !allowed(name))
     .sort()
-  const config = value('CLUSTER_CONFIG')
-  if (config !== undefined) insideAppFolder(config, cwd)
   return {
-    config,
+    config: argocdConfig(env, cwd),
     upgradeApis: booleanSetting('UPGRADE_APIS', value('UPGRADE_APIS')),
     dropRemoved: booleanSetting('DROP_REMOVED', value('DROP_REMOVED')),
     kubernetesVersion: value('KUBERNETES_VERSION'),
     unknown,
   }
+}
+
+/** ARGOCD_ENV_CLUSTER_CONFIG alone: all that discovery (detect) reads. */
+export function argocdConfig(env: Record<string, string | undefined>, cwd: string): string | undefined {
+  const config = env[`${ARGOCD_ENV_PREFIX}CLUSTER_CONFIG`] || undefined
+  if (config !== undefined) insideAppFolder(config, cwd)
+  return config
 }
 
 function booleanSetting(name: ArgoCdSettingName, text: string | undefined): boolean | undefined {

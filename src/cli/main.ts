@@ -9,6 +9,7 @@ import { initCommand } from './commands/init.js'
 import { validateCommand } from './commands/validate.js'
 import { schemasCommand } from './commands/schemas.js'
 import { applyCommand, diffCommand } from './commands/apply.js'
+import { detectCommand } from './commands/detect.js'
 import type { CliIO } from './io.js'
 import { formatDiagnostic } from './report.js'
 import { LIMIT_NAMES, LIMITS_ENV } from '../limits.js'
@@ -51,6 +52,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode | Interr
     .command(diffCommand(io, done))
     .command(applyCommand(io, done))
     .command(initCommand(io, done))
+    .command(detectCommand(io, done))
     .check(refuseRepeatedFlags)
     .demandCommand(1, 'choose a command')
     .recommendCommands()
