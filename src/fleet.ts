@@ -152,7 +152,9 @@ export async function renderFleet(members: readonly FleetMember[], options: Omit
   ])
 }
 
-export interface WriteFleetOptions extends Pick<WriteOutputOptions, 'force' | 'onWait'> {
+export interface WriteFleetOptions extends Pick<WriteOutputOptions, 'force'> {
+  /** Called when another render holds the lock of a member's folder, with its pid and the member's name. */
+  onWait?: (pid: number, name: string) => void
   /** Absolute: OUT, the folder holding one folder per cluster. */
   outDir: string
   /** Places never replaced besides the fleet's own inputs (the current and home folders). */
@@ -172,7 +174,12 @@ export async function writeFleet(rendered: readonly RenderedMember[], options: W
     await writeOutputs(
       rendered.map(({ member, set }) => ({
         files: outputFiles(set.documents),
-        options: { dir: join(options.outDir, member.name), force: options.force, onWait: options.onWait, protect: [...inputs, ...options.protect] },
+        options: {
+          dir: join(options.outDir, member.name),
+          force: options.force,
+          onWait: (pid) => options.onWait?.(pid, member.name),
+          protect: [...inputs, ...options.protect],
+        },
       })),
     )
   } catch (error) {

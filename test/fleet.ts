@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mkdir, readdir, readFile, symlink } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputErrors, UsageError } from '../src/errors.js'
 import { clusterName, expandConfigPaths, fleetMembers, isConfigGlob, renderFleet, writeFleet } from '../src/fleet.js'
@@ -141,4 +141,19 @@ t.test('one cluster of a fleet into a folder another cluster reads from is refus
   await t.rejects(writeFleet(rendered.map((r) => ({ ...r, member: { ...r.member, name: 'prod' } })), { outDir: dir, protect: [] }), {
     message: new RegExp(`it contains the manifest path of prod ${join(dir, 'prod', 'net.yml')}`),
   })
+})
+
+t.test("waiting for another render's lock names the member whose folder it is", async (t) => {
+  const dir = t.testdir({ fleet: { 'eu-1': cluster('eu'), 'us-2': cluster('us') }, out: { '.us-2.pharos-net.lock': `${process.pid}\n` } })
+  const rendered = await renderFleet(fleetMembers(['fleet/eu-1/cluster.yml', 'fleet/us-2/cluster.yml'], dir), { cwd: dir, env: {} })
+  const waits: Array<[number, string]> = []
+  const writing = writeFleet(rendered, { outDir: join(dir, 'out'), protect: [], onWait: (pid, name) => waits.push([pid, name]) })
+  await new Promise((done) => setTimeout(done, 300))
+  const during = (await readdir(join(dir, 'out'))).sort()
+  t.match(during, [/^\.eu-1\.pharos-net-staging-[0-9a-f]{8}$/, '.eu-1.pharos-net.lock', '.us-2.pharos-net.lock'], 'eu-1 staged and locked; nothing swapped in while us-2 waits')
+  t.equal(during.length, 3)
+  await rm(join(dir, 'out', '.us-2.pharos-net.lock'))
+  await writing
+  t.same(waits, [[process.pid, 'us-2']])
+  t.same((await readdir(join(dir, 'out'))).sort(), ['eu-1', 'us-2'])
 })

@@ -121,7 +121,12 @@ async function renderFleetCommand(configs: string[], args: SingleRenderArgs, io:
   const members = fleetMembers(await expandConfigPaths(configs, io.cwd), io.cwd)
   const rendered = await renderFleet(members, renderOptionsFrom(args, io, version || undefined))
   for (const { set } of rendered) reportRenderNotes(set, args, io)
-  await writeFleet(rendered, { outDir: resolve(io.cwd, outputDir), force: args.force, protect: placesNeverReplaced(io), onWait: waitNotice(outputDir, io) })
+  await writeFleet(rendered, {
+    outDir: resolve(io.cwd, outputDir),
+    force: args.force,
+    protect: placesNeverReplaced(io),
+    onWait: (pid, name) => waitNotice(`${outputDir}/${name}`, io)(pid),
+  })
   if (!args.quiet) {
     for (const { member, set } of rendered) {
       io.stderr.write(`rendered ${set.documents.length} objects from ${set.discovered.sources.length} files into ${outputDir}/${member.name}\n`)
