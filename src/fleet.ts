@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import picomatch from 'picomatch'
 import { byUtf8Bytes } from './byte-order.js'
 import { InputErrors, PharosError, UsageError, type Diagnostic } from './errors.js'
-import { fileSystemError } from './fs-errors.js'
+import { errnoCode, fileSystemError } from './fs-errors.js'
 import { outputFiles, writeOutputs, type ProtectedPath, type WriteOutputOptions } from './output.js'
 import { renderManifestSet, type RenderedSet, type RenderOptions } from './pipeline.js'
 
@@ -68,7 +68,8 @@ async function globFiles(pattern: string, cwd: string): Promise<string[]> {
     try {
       entries = await readdir(resolve(cwd, base, folder), { withFileTypes: true })
     } catch (error) {
-      if (level === 1) return
+      // A glob below a folder that does not exist matches nothing.
+      if (['ENOENT', 'ENOTDIR'].includes(errnoCode(error) ?? '')) return
       throw fileSystemError('read the folder', resolve(cwd, base, folder), error)
     }
     for (const entry of entries.sort((a, b) => byUtf8Bytes(a.name, b.name))) {

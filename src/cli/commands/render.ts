@@ -56,10 +56,11 @@ export function renderCommand(io: CliIO, done: (result: CommandResult) => void):
           throw new UsageError('-o needs a folder name', { hint: 'write the output to a folder of its own, e.g. -o out' })
         }
         const renderArgs = withArgoCdSettings(args, io)
-        const configs = args.config ?? (renderArgs.config === undefined ? [] : [renderArgs.config])
+        const configs = args.config ?? []
         const { isConfigGlob } = await import('../../fleet.js')
         if (configs.length > 1 || configs.some(isConfigGlob)) return renderFleetCommand(configs, { ...args, ...renderArgs, config: undefined }, io)
-        return renderOne({ ...args, ...renderArgs, config: configs[0] }, io)
+        // ARGOCD_ENV_CLUSTER_CONFIG is one file, taken as written.
+        return renderOne({ ...args, ...renderArgs, config: configs[0] ?? renderArgs.config }, io)
       }),
   }
 }
