@@ -568,6 +568,6 @@ t.test('several folders: a put-back that fails is named, and the next render res
   )
   t.notOk(existsSync(a), 'a is aside, not deleted')
   t.match((await readdir(root)).sort(), [/^\.a\.pharos-net-old-[0-9a-f]{8}$/, 'b'], 'its previous output beside it')
-  await t.rejects(writeOutput([{ name: 'sub/x.yml', text: 'boom' }], { dir: a, protect: none }), { constructor: EnvironmentError })
+  await t.rejects(writeOutput([{ name: 'sub/x.yml', text: 'boom' }], { dir: a, protect: none }), { constructor: EnvironmentError, message: /sub\/x\.yml/ })
   t.same(await snapshotTree(a), previous, 'the next render into a put its previous output back first')
 })
