@@ -184,7 +184,7 @@ t.test('discover claims a folder whose cluster config says provider: custom, and
   const cases: Array<[string, string, Record<string, string>?]> = [
     ['custom', 'cluster.yml\n'],
     ['weave', ''],
-    ['default', '', ],
+    ['default', ''],
     ['none', ''],
     ['erb', 'cluster.yml.erb\n'],
     ['broken', 'cluster.yml\n'],
