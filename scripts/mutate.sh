@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.."
 declare -A groups=(
   [validate]='src/validate.ts'
   [cluster]='src/cluster.ts,src/deploy.ts'
-  [output]='src/output.ts,src/documents.ts,src/document-scan.ts'
-  [sources]='src/discover.ts,src/scaffold.ts,src/pipeline.ts,src/exec.ts'
+  [output]='src/output.ts,src/documents.ts,src/document-scan.ts,src/fleet.ts'
+  [sources]='src/discover.ts,src/scaffold.ts,src/pipeline.ts,src/exec.ts,src/detect.ts'
   [config]='src/config.ts,src/removed-apis.ts'
   [cli]='src/cli/**/*.ts'
   [input]='src/limits.ts,src/yaml-limits.ts,src/input-file.ts,src/errors.ts,src/cidr.ts,src/fs-errors.ts,src/environment.ts,src/object-name.ts,src/version.ts,src/byte-order.ts'
@@ -31,7 +31,7 @@ declare -A tests=(
   [liquid]='test/render/*.js,test/pipeline.js'
   [cli]='test/cli/*.js,test/cli/commands/*.js'
   [validate]='test/validate.js,test/deploy.js,test/cli/commands/validate.js,test/cli/commands/apply.js'
-  [sources]='test/discover.js,test/scaffold.js,test/pipeline.js,test/exec.js,test/cluster.js,test/deploy.js,test/validate.js,test/cli/commands/*.js'
+  [sources]='test/discover.js,test/scaffold.js,test/pipeline.js,test/exec.js,test/detect.js,test/cluster.js,test/deploy.js,test/validate.js,test/cli/commands/*.js'
 )
 order=(validate cluster output sources config cli input schemas liquid erb)
 selected=("$@")

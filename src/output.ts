@@ -237,11 +237,66 @@ export function realPath(path: string): string {
  * A protected folder is always refused; a folder that is neither empty nor provably ours needs `force`.
  */
 export async function writeOutput(files: OutputFile[], options: WriteOutputOptions): Promise<void> {
+  await writeOutputs([{ files, options }])
+}
+
+export interface OutputFolder {
+  files: OutputFile[]
+  options: WriteOutputOptions
+}
+
+/**
+ * writeOutput for several folders, all or nothing as far as renames allow: every folder is checked, locked
+ * and staged before any is swapped in, so a refused folder or a failed write changes none of them. The
+ * previous folders stay aside until all are in; if a later swap fails, those already swapped are put back.
+ * Only a kill between two swaps (or a put-back that fails, named in the error) leaves some folders new and
+ * some old, each of them whole.
+ */
+export async function writeOutputs(folders: readonly OutputFolder[]): Promise<void> {
+  // Locks are taken in one order, so that two runs sharing folders cannot each wait for the other.
+  const ordered = [...folders].sort((a, b) => byUtf8Bytes(resolve(a.options.dir), resolve(b.options.dir)))
+  const staged: StagedOutput[] = []
+  try {
+    for (const folder of ordered) staged.push(await stageOutput(folder.files, folder.options))
+    const swapped: StagedOutput[] = []
+    try {
+      for (const output of staged) {
+        swapIn(output)
+        swapped.push(output)
+      }
+    } catch (error) {
+      const stuck = swapped.reverse().filter((output) => !putBack(output))
+      if (stuck.length === 0) throw error
+      throw new EnvironmentError(`${errorMessage(error)}; then could not put back ${stuck.map((o) => o.dir).join(', ')}`, {
+        cause: error,
+        hint: 'the previous output of each is beside it as .NAME.pharos-net-old-*, and the next render into it restores it',
+      })
+    }
+  } finally {
+    release(staged)
+  }
+}
+
+/** A folder written beside its place, its lock held, waiting to be swapped in. */
+interface StagedOutput {
+  dir: string
+  lock: string
+  staging: string
+  /** Whether a folder is at `dir` already, to move aside. */
+  replaces: boolean
+  /** Where the previous folder went, once swapped in. */
+  old?: string
+  /** Swapped in, and not put back. */
+  done: boolean
+}
+
+async function stageOutput(files: OutputFile[], options: WriteOutputOptions): Promise<StagedOutput> {
   const dir = resolve(options.dir)
   checkOutputFolder(dir, options.protect)
   const parent = dirname(dir)
   attempt('create the folder', parent, () => mkdirSync(parent, { recursive: true }))
   const lock = await acquireLock(dir, options)
+  const staging = sibling(dir, `staging-${randomHex()}`)
   try {
     repairLeftovers(dir)
     const state = folderState(dir)
@@ -253,20 +308,16 @@ export async function writeOutput(files: OutputFile[], options: WriteOutputOptio
         hint: 'choose another folder with -o, or pass --force to replace it (its files are deleted)',
       })
     }
-    const staging = sibling(dir, `staging-${randomHex()}`)
-    try {
-      attempt('create the folder', staging, () => mkdirSync(staging))
-      for (const file of files) {
-        const path = join(staging, file.name)
-        attempt('write', path, () => writeFileSync(path, file.text))
-      }
-      if (state === 'missing') attempt('rename the new output to', dir, () => renameSync(staging, dir))
-      else swapIn(staging, dir, sibling(dir, `old-${randomHex()}`))
-    } finally {
-      rmSync(staging, { recursive: true, force: true })
+    attempt('create the folder', staging, () => mkdirSync(staging))
+    for (const file of files) {
+      const path = join(staging, file.name)
+      attempt('write', path, () => writeFileSync(path, file.text))
     }
-  } finally {
+    return { dir, lock, staging, replaces: state !== 'missing', done: false }
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true })
     rmSync(lock, { force: true })
+    throw error
   }
 }
 
@@ -276,7 +327,14 @@ export async function writeOutput(files: OutputFile[], options: WriteOutputOptio
  * in that sub-microsecond window between two syscalls leaves `dir` missing with the old folder beside it,
  * and the next render puts it back first (repairLeftovers).
  */
-function swapIn(staging: string, dir: string, old: string): void {
+function swapIn(output: StagedOutput): void {
+  const { staging, dir } = output
+  if (!output.replaces) {
+    attempt('rename the new output to', dir, () => renameSync(staging, dir))
+    output.done = true
+    return
+  }
+  const old = sibling(dir, `old-${randomHex()}`)
   attempt('move aside the previous output', dir, () => renameSync(dir, old))
   try {
     renameSync(staging, dir)
@@ -284,7 +342,45 @@ function swapIn(staging: string, dir: string, old: string): void {
     renameSync(old, dir)
     throw fileSystemError('rename the new output to', dir, error)
   }
-  attempt('remove the previous output', old, () => rmSync(old, { recursive: true, force: true }))
+  output.old = old
+  output.done = true
+}
+
+/**
+ * Undoes swapIn: the new folder goes back to its staging name (release removes it), the previous one back
+ * to `dir`. False when a rename fails; a previous folder left aside is restored by the next render.
+ */
+function putBack(output: StagedOutput): boolean {
+  try {
+    renameSync(output.dir, output.staging)
+    output.done = false
+    if (output.old) renameSync(output.old, output.dir)
+    output.old = undefined
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Removes what each staged output leaves beside its folder (the previous one, once replaced), then its lock. */
+function release(outputs: readonly StagedOutput[]): void {
+  let failure: unknown
+  for (const output of outputs) {
+    try {
+      const { old } = output
+      if (output.done && old) attempt('remove the previous output', old, () => rmSync(old, { recursive: true, force: true }))
+    } catch (error) {
+      failure ??= error
+    } finally {
+      rmSync(output.staging, { recursive: true, force: true })
+      rmSync(output.lock, { force: true })
+    }
+  }
+  if (failure !== undefined) throw failure
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   outputStream,
   realPath,
   writeOutput,
+  writeOutputs,
   type ProtectedPath,
 } from '../src/output.js'
 import { snapshotTree } from './helpers/hostile.js'
@@ -565,4 +566,63 @@ t.test('images: containers reached through an alias, at any depth, of any kind',
   t.equal(object.spec.deep.containers[0].image, 'reg/library/busybox')
   t.equal(object.spec.again.containers[0].image, 'reg/library/busybox', 'through the alias too')
   t.equal(object.spec.image, 'busybox', 'an image key outside a container list stays')
+})
+
+t.test('several folders: all are staged before any is swapped in, so a refused one changes none', async (t) => {
+  const root = t.testdir({ b: { 'keep.txt': 'mine' } })
+  const [a, b, c] = ['a', 'b', 'c'].map((name) => join(root, name)) as [string, string, string]
+  await writeOutput(outputFiles(docs.slice(0, 1)), { dir: a, protect: none })
+  const before = await snapshotTree(root)
+  await t.rejects(
+    writeOutputs([a, b, c].map((dir) => ({ files: outputFiles(docs), options: { dir, protect: none } }))),
+    { constructor: UsageError, message: `output folder ${b} is not empty and was not written by this tool` },
+  )
+  t.same(await snapshotTree(root), before, 'a kept its previous output, c was not created, no staging or lock left')
+
+  await writeOutputs([c, a].map((dir) => ({ files: outputFiles(docs), options: { dir, protect: none } })))
+  for (const dir of [a, c]) t.same((await readdir(dir)).sort(), [OUTPUT_MARKER, ...WRITTEN].sort(), `${dir} written`)
+  t.same((await readdir(root)).sort(), ['a', 'b', 'c'], 'previous folders removed once all are in')
+})
+
+t.test('several folders: when a later swap fails, the folders already swapped get their previous output back', async (t) => {
+  const root = join(t.testdir({ root: {} }), 'root')
+  const [a, b] = [join(root, 'a'), join(root, 'b')]
+  for (const dir of [a, b]) await writeOutput(outputFiles(docs.slice(0, 1)), { dir, protect: none })
+  const before = await snapshotTree(root)
+  const failing = await outputWithFailing(t, 'renameSync', /\/\.b\.pharos-net-staging-/)
+  await t.rejects(
+    failing.writeOutputs([b, a].map((dir) => ({ files: outputFiles(docs), options: { dir, protect: none } }))),
+    { constructor: EnvironmentError, message: new RegExp(`^cannot rename the new output to ${b}: `) },
+  )
+  t.same(await snapshotTree(root), before, 'a swapped in, then put back; b as it was; nothing left beside them')
+  const swaps = failing.calls.filter((call) => call.startsWith('renameSync '))
+  t.match(swaps, [
+    new RegExp(`^renameSync ${a} ${root}/\\.a\\.pharos-net-old-`),
+    new RegExp(`^renameSync ${root}/\\.a\\.pharos-net-staging-\\w+ ${a}$`),
+    new RegExp(`^renameSync ${b} ${root}/\\.b\\.pharos-net-old-`),
+    new RegExp(`^renameSync ${root}/\\.b\\.pharos-net-staging-\\w+ ${b}$`),
+    new RegExp(`^renameSync ${root}/\\.b\\.pharos-net-old-\\w+ ${b}$`),
+    new RegExp(`^renameSync ${a} ${root}/\\.a\\.pharos-net-staging-`),
+    new RegExp(`^renameSync ${root}/\\.a\\.pharos-net-old-\\w+ ${a}$`),
+  ], 'in path order, then a put back')
+})
+
+t.test('several folders: a put-back that fails is named, and the next render restores that folder', async (t) => {
+  const root = join(t.testdir({ root: {} }), 'root')
+  const [a, b] = [join(root, 'a'), join(root, 'b')]
+  for (const dir of [a, b]) await writeOutput(outputFiles(docs.slice(0, 1)), { dir, protect: none })
+  const previous = await snapshotTree(a)
+  const failing = await outputWithFailing(t, 'renameSync', /\/\.(b\.pharos-net-staging|a\.pharos-net-old)-/)
+  await t.rejects(
+    failing.writeOutputs([a, b].map((dir) => ({ files: outputFiles(docs), options: { dir, protect: none } }))),
+    {
+      constructor: EnvironmentError,
+      message: new RegExp(`^cannot rename the new output to ${b}: .*; then could not put back ${a}$`),
+      hint: /beside it as \.NAME\.pharos-net-old-\*, and the next render into it restores it/,
+    },
+  )
+  t.notOk(existsSync(a), 'a is aside, not deleted')
+  t.match((await readdir(root)).sort(), [/^\.a\.pharos-net-old-[0-9a-f]{8}$/, 'b'], 'its previous output beside it')
+  await t.rejects(writeOutput([{ name: 'sub/x.yml', text: 'boom' }], { dir: a, protect: none }), { constructor: EnvironmentError, message: /sub\/x\.yml/ })
+  t.same(await snapshotTree(a), previous, 'the next render into a put its previous output back first')
 })

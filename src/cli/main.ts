@@ -11,6 +11,7 @@ import { validateCommand } from './commands/validate.js'
 import { schemasCommand } from './commands/schemas.js'
 import { applyCommand, diffCommand } from './commands/apply.js'
 import { bundleCommand } from './commands/bundle.js'
+import { detectCommand } from './commands/detect.js'
 import type { CliIO } from './io.js'
 import { formatDiagnostic } from './report.js'
 import { LIMIT_NAMES, LIMITS_ENV } from '../limits.js'
@@ -55,6 +56,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode | Interr
     .command(bundleCommand(io, done))
     .command(initCommand(io, done))
     .command(postRenderCommand(io, done))
+    .command(detectCommand(io, done))
     .check(refuseRepeatedFlags)
     .demandCommand(1, 'choose a command')
     .recommendCommands()
@@ -92,8 +94,12 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode | Interr
  * A flag that takes one value, given twice, is a mistake to point out (yargs would make it a list that
  * nothing expects, or keep one silently).
  */
-function refuseRepeatedFlags(argv: Record<string, unknown>, options: { array?: string[]; string?: string[]; number?: string[] }): true {
-  const lists = new Set(options.array ?? [])
+function refuseRepeatedFlags(
+  argv: Record<string, unknown>,
+  options: { array?: string[]; string?: string[]; number?: string[]; alias?: Record<string, string[]> },
+): true {
+  // yargs lists a list flag's aliases (render's -c) as strings only.
+  const lists = new Set((options.array ?? []).flatMap((key) => [key, ...(options.alias?.[key] ?? [])]))
   const single = new Set([...(options.string ?? []), ...(options.number ?? [])].filter((key) => !lists.has(key)))
   const repeated = Object.keys(argv)
     .filter((key) => single.has(key) && Array.isArray(argv[key]))

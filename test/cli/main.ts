@@ -271,7 +271,8 @@ t.test('SIGINT or SIGTERM during a command: "interrupted", and the exit code of 
 
 t.test('a flag that takes one value, given twice, is refused with both values', async (t) => {
   const dir = t.testdir({ 'cluster.yml': goodConfig, net: { '01-cfg.yml.liquid': goodManifest } })
-  const run = await runCli(['render', '-c', 'a.yml', '--config', 'b.yml'], { cwd: dir })
+  // render's -c is a list (a fleet); every other command's is one config.
+  const run = await runCli(['validate', '-c', 'a.yml', '--config', 'b.yml'], { cwd: dir })
   t.equal(run.code, 2)
   t.match(run.stderr, '--config was given more than once (a.yml, b.yml); give it once')
   const short = await runCli(['render', '-o', 'x', '-o', 'y'], { cwd: dir })

@@ -142,3 +142,50 @@ t.test('--kubernetes-version: checked, then the removed APIs of that version; --
   t.match(debug.stderr, /note: ignored README\.md: not a manifest\n/)
   t.notMatch((await runCli(['render'], { cwd: dir })).stderr, /ignored/)
 })
+
+t.test('a fleet needs -o; a glob without a match is named; -o writes OUT/<name>/ and says so for each', async (t) => {
+  const dir = t.testdir({
+    fleet: { 'eu-1': { 'cluster.yml': config('./net'), net: { '01-cfg.yml': manifest } } },
+    'prod.yml': config('./prod-net'),
+    'prod-net': { '01-cfg.yml': manifest },
+  })
+  const before = await snapshotTree(dir)
+  for (const args of [['-c', 'prod.yml', '-c', 'fleet/eu-1/cluster.yml'], ['-c', 'prod.yml', '-c', 'fleet/eu-1/cluster.yml', '--stdout']]) {
+    const run = await runCli(['render', ...args], { cwd: dir })
+    t.equal(run.code, 2)
+    t.equal(run.stdout, '')
+    t.match(run.stderr, `error: 2 configs render a fleet, one folder per cluster, which ${args.includes('--stdout') ? '--stdout' : 'standard output'} cannot hold\n`)
+  }
+  const glob = await runCli(['render', '-c', 'fleet/*/cluster.yml'], { cwd: dir })
+  t.match(glob.stderr, /^error: the glob fleet\/\*\/cluster\.yml renders a fleet/, 'a glob is a fleet, even of one')
+  const none = await runCli(['render', '-c', 'prod.yml', '-c', 'clusters/*.yml', '-o', 'out'], { cwd: dir })
+  t.equal(none.code, 2)
+  t.match(none.stderr, /^error: -c clusters\/\*\.yml matches no file\n/)
+  t.same(await snapshotTree(dir), before, 'nothing written')
+
+  const run = await runCli(['render', '-c', 'fleet/*/cluster.yml', '-c', 'prod.yml', '-o', 'out'], { cwd: dir })
+  t.equal(run.code, 0, run.stderr)
+  t.equal(run.stderr, 'rendered 1 objects from 1 files into out/eu-1\nrendered 1 objects from 1 files into out/prod\n')
+  t.same((await readdir(join(dir, 'out'))).sort(), ['eu-1', 'prod'])
+  t.equal((await runCli(['render', '-c', 'fleet/*/cluster.yml', '-c', 'prod.yml', '-o', 'out', '-q'], { cwd: dir })).stderr, '')
+})
+
+t.test('--argocd: the Application settings fill in what the command line leaves unset', async (t) => {
+  const removed = 'apiVersion: extensions/v1beta1\nkind: DaemonSet\nmetadata:\n  name: d\nspec:\n  template:\n    metadata:\n      labels: {app: d}\n    spec:\n      containers: [{name: c, image: i}]\n'
+  const dir = t.testdir({ 'cluster.yml': config('./net'), 'other.yml': config('./other'), net: { '01-ds.yml': removed }, other: { '01-cfg.yml': manifest } })
+  const env = { ARGOCD_ENV_UPGRADE_APIS: 'true', ARGOCD_ENV_CLUSTER_CONFIG: 'other.yml' }
+  t.match((await runCli(['render', '--argocd'], { cwd: dir, env })).stdout, 'kind: ConfigMap', 'CLUSTER_CONFIG')
+  t.match((await runCli(['render', '--argocd', '-c', 'cluster.yml'], { cwd: dir, env })).stdout, 'apiVersion: apps/v1', '-c wins; UPGRADE_APIS read')
+  t.match((await runCli(['render', '-c', 'cluster.yml'], { cwd: dir, env })).stdout, 'apiVersion: extensions/v1beta1', 'nothing read without --argocd')
+  const versioned = await runCli(['render', '--argocd', '-c', 'cluster.yml', '--kubernetes-version', '1.15'], {
+    cwd: dir,
+    env: { ARGOCD_ENV_KUBERNETES_VERSION: '1.30' },
+  })
+  t.notMatch(versioned.stderr, /DaemonSet d/, 'the flag wins over KUBERNETES_VERSION')
+  t.match((await runCli(['render', '--argocd', '-c', 'cluster.yml'], { cwd: dir, env: { ARGOCD_ENV_KUBERNETES_VERSION: '1.30' } })).stderr, /DaemonSet d uses extensions\/v1beta1/)
+  const literal = await runCli(['render', '--argocd'], { cwd: dir, env: { ARGOCD_ENV_CLUSTER_CONFIG: 'c*.yml' } })
+  t.equal(literal.code, 2)
+  t.match(literal.stderr, /^error: config file not found: c\*\.yml\n/, 'CLUSTER_CONFIG is one file, never a glob')
+  const quiet = await runCli(['render', '--argocd', '-q'], { cwd: dir, env: { ...env, ARGOCD_ENV_TYPO: 'x' } })
+  t.equal(quiet.stderr, '', '--quiet silences the unknown-setting warning too')
+})
