@@ -23,6 +23,7 @@ declare -A groups=(
   [schemas]='src/schemas.ts,src/schemas/**/*.ts'
   [liquid]='src/render/index.ts,src/render/context.ts,src/render/liquid.ts,src/render/filters.ts'
   [erb]='src/render/erb.ts,src/render/erb/**/*.ts'
+  [bundle]='src/bundle/**/*.ts,src/images.ts,src/post-render.ts'
 )
 # The test files that run for a group, where not all of them (see MUTATE_TESTS in stryker.config.mjs): the
 # renderers are reached by nearly every test file, and each run of those would take a minute per mutant.
@@ -30,10 +31,11 @@ declare -A tests=(
   [erb]='test/render/erb.js,test/config.js,test/environment.js'
   [liquid]='test/render/*.js,test/pipeline.js'
   [cli]='test/cli/*.js,test/cli/commands/*.js'
+  [bundle]='test/bundle/*.js,test/images.js,test/output.js,test/post-render.js'
   [validate]='test/validate.js,test/deploy.js,test/cli/commands/validate.js,test/cli/commands/apply.js'
   [sources]='test/discover.js,test/scaffold.js,test/pipeline.js,test/exec.js,test/detect.js,test/cluster.js,test/deploy.js,test/validate.js,test/cli/commands/*.js'
 )
-order=(validate cluster output sources config cli input schemas liquid erb)
+order=(validate cluster output sources config cli input schemas liquid erb bundle)
 selected=("$@")
 [ ${#selected[@]} -gt 0 ] || selected=("${order[@]}")
 
