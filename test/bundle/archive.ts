@@ -10,7 +10,7 @@ import tar, { type Header } from 'tar-stream'
 import { packArchive, readArchive, type ArchiveMember } from '../../src/bundle/archive.js'
 import { BundleError } from '../../src/errors.js'
 import { DEFAULT_LIMITS, LimitError, resolveLimits, type Limits } from '../../src/limits.js'
-import { fileEntry, rawTar, rawTarGz, type RawEntry } from '../helpers/bundle.js'
+import { fileEntry, rawTar, rawTarGz, TAR_END, ustarHeader, writeTarGz, type RawEntry } from '../helpers/bundle.js'
 
 const members: ArchiveMember[] = [
   { path: 'metadata.json', data: Buffer.from('{}\n') },
@@ -131,6 +131,8 @@ t.test('readArchive refuses members that could land outside the folder or are no
   await refused(t, [ok, fileEntry('a/..')], 'a/..', /leads out of the bundle/)
   await refused(t, [ok, { header: { name: '../up', type: 'directory' } }], '../up', /leads out of the bundle/)
   await refused(t, [ok, fileEntry('/etc/passwd')], '/etc/passwd', /absolute or non-portable path/)
+  await refused(t, [ok, fileEntry('/étc/passwd')], '/étc/passwd', /absolute or non-portable path/)
+  await refused(t, [ok, fileEntry(`${'d/'.repeat(60)}../é`)], `${'d/'.repeat(60)}../é`, /leads out of the bundle/)
   await refused(t, [ok, fileEntry('C:/x')], 'C:/x', /absolute or non-portable path/)
   await refused(t, [ok, fileEntry('a\\..\\..\\x')], 'a\\..\\..\\x', /absolute or non-portable path/)
   await refused(t, [ok, fileEntry('a//b')], 'a//b', /empty or \. path segment/)
@@ -143,6 +145,23 @@ t.test('readArchive refuses members that could land outside the folder or are no
   await refused(t, [ok, { header: { name: 'pipe', type: 'fifo' } }], 'pipe', /is a fifo, not a plain file/)
   await refused(t, [ok, fileEntry('a.yml', 'one'), fileEntry('a.yml', 'two')], 'a.yml', /appears twice/)
   await refused(t, [ok, { header: { name: 'd/', type: 'directory' } }, { header: { name: 'd/', type: 'directory' } }], 'd/', /appears twice/)
+})
+
+t.test('names in pax headers are read whole: a leading slash or .. there is seen too', async (t) => {
+  // tar-stream writes a non-ASCII name in a pax header; check that it did, so the cases above test pax.
+  const tarBytes = await rawTar([fileEntry('/étc/passwd')])
+  t.equal(tarBytes[156], 'x'.charCodeAt(0), 'a pax header first')
+  t.match(tarBytes.subarray(512, 1024).toString(), /path=\/étc\/passwd\n/)
+})
+
+t.test('the hand-made ustar header of the bomb tests reads like any other', async (t) => {
+  const dir = t.testdir({})
+  const file = join(dir, 'hand.tgz')
+  await writeTarGz(file, [ustarHeader('manifests/a.yml', 5), Buffer.concat([Buffer.from('a: b\n'), Buffer.alloc(507)]), TAR_END])
+  const read = await readArchive(file)
+  t.same(read.map((m) => [m.path, m.data.toString(), m.executable]), [['manifests/a.yml', 'a: b\n', false]])
+  const listed = await execa('tar', ['tzvf', file, '--numeric-owner'], { env: { TZ: 'UTC', LC_ALL: 'C' } })
+  t.match(listed.stdout, /^-rw-r--r-- 0\/0 +5 2000-01-01 00:00 manifests\/a\.yml$/)
 })
 
 t.test('a refused member is refused before the next one is read', async (t) => {
