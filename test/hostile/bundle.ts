@@ -113,3 +113,11 @@ t.test('a bundle changed after it was made is refused, naming the member', async
   await writeFile(join(box.work, 'cut.tgz'), good.subarray(0, good.length / 2))
   await expectRefused(t, box, 'cut.tgz', /^cut\.tgz: error: .*cut\.tgz is not a bundle: /, /hint: .*check that the file is complete/)
 })
+
+t.test('a member name with terminal escapes is printed escaped', async (t) => {
+  const box = await sandbox(t)
+  const evil = 'x\u001b]0;pwned\u0007\u001b[2J\u202e.yml'
+  await writeFile(join(box.work, 'escapes.tgz'), await rawTarGz([{ header: { name: 'SHA256SUMS', type: 'file' }, data: '' }, { header: { name: evil, type: 'file' }, data: 'x\n' }]))
+  const run = await expectRefused(t, box, 'escapes.tgz', /^escapes\.tgz: error: member x\\x1b\]0;pwned\\x07\\x1b\[2J\\u202e\.yml has no line in SHA256SUMS/, /hint: /)
+  t.notMatch(run.stderr, /[\u001b\u0007\u202e]/, 'no raw control character reaches the terminal')
+})
