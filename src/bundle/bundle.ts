@@ -126,12 +126,13 @@ export async function verifyBundle(file: string, limits: Limits = DEFAULT_LIMITS
 function readMetadata(members: readonly ArchiveMember[], fail: (message: string) => BundleError): BundleMetadata {
   const text = members.find((m) => m.path === METADATA_FILE)?.data.toString('utf8')
   if (text === undefined) throw fail(`the bundle has no ${METADATA_FILE}`)
-  let metadata: Partial<BundleMetadata>
+  let metadata: Partial<BundleMetadata> | null
   try {
-    metadata = JSON.parse(text) as Partial<BundleMetadata>
+    metadata = JSON.parse(text) as Partial<BundleMetadata> | null
   } catch {
     throw fail(`${METADATA_FILE} is not JSON`)
   }
+  if (typeof metadata !== 'object' || metadata === null) throw fail(`${METADATA_FILE} is not a JSON object`)
   if (metadata.bundleFormat !== BUNDLE_FORMAT) {
     throw fail(`${METADATA_FILE} says bundle format ${String(metadata.bundleFormat)}; this version reads format ${BUNDLE_FORMAT}`)
   }
@@ -166,8 +167,9 @@ export async function withOpenedBundle<T>(
       const target = join(dir, m.path)
       // Names were checked when read; this keeps the promise even if that check were ever loosened.
       if (relative(dir, target).startsWith('..')) throw new BundleError(`bundle member ${m.path} leads out of the bundle`, { file })
-      await mkdir(dirname(target), { recursive: true })
-      await writeFile(target, m.data, { flag: 'wx', mode: m.executable ? 0o755 : 0o644 }).catch((error: NodeJS.ErrnoException) => {
+      // A member named like another's folder (`a` and `a/b`) fails the mkdir or the write, whichever comes first.
+      const extracted = mkdir(dirname(target), { recursive: true }).then(() => writeFile(target, m.data, { flag: 'wx', mode: m.executable ? 0o755 : 0o644 }))
+      await extracted.catch((error: NodeJS.ErrnoException) => {
         throw new BundleError(`bundle member ${m.path} cannot be extracted (${error.code ?? error.message}): it clashes with another member`, { file })
       })
     }
