@@ -186,9 +186,13 @@ t.test('templates render the same output on every run, whatever the clock, TZ or
 
 t.test('a command line typed in a hurry', async (t) => {
   const box = await sandbox(t, { 'cluster.yml': config(), 'net/01.yml': cm() })
-  const twice = await runHostile(['render', '-c', 'cluster.yml', '-c', 'other.yml'], { cwd: box.work })
+  // render takes several -c (a fleet); validate takes one.
+  const twice = await runHostile(['validate', '-c', 'cluster.yml', '-c', 'other.yml'], { cwd: box.work })
   t.equal(twice.exitCode, 2)
   t.match(twice.stderr, /--config was given more than once \(cluster\.yml, other\.yml\)/)
+  const fleet = await runHostile(['render', '-c', 'cluster.yml', '-c', 'other.yml'], { cwd: box.work })
+  t.equal(fleet.exitCode, 2)
+  t.match(fleet.stderr, /2 configs render a fleet, one folder per cluster, which standard output cannot hold/)
   const limit = await runHostile(['render', '--limit', 'file-size=lots'], { cwd: box.work })
   t.equal(limit.exitCode, 2)
   t.match(limit.stderr, /--limit: file-size=lots is not a valid value/)
