@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { parse } from 'yaml'
 import type { ManifestDocument } from '../documents.js'
+import { byUtf8Bytes } from '../byte-order.js'
 import { BundleError } from '../errors.js'
 import { rewrittenImage, findContainerImages, type ImageRewrite } from '../images.js'
 import { DEFAULT_LIMITS, type Limits } from '../limits.js'
@@ -87,7 +88,7 @@ export function createBundle(input: BundleInput): Promise<Buffer> {
 /** `sha256sum` format, so that `sha256sum -c SHA256SUMS` checks an extracted bundle too. */
 export function checksumsText(members: readonly ArchiveMember[]): string {
   return [...members]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .sort((a, b) => byUtf8Bytes(a.path, b.path))
     .map((m) => `${sha256Hex(m.data)}  ${m.path}\n`)
     .join('')
 }

@@ -8,7 +8,9 @@ import type { ManifestDocument } from '../documents.js'
 import { UsageError } from '../errors.js'
 import { checkSchemaLocations, mergeSchemaSets, normalizeKubernetesVersion, schemasFromCrds, schemasFromOpenApi, type SchemaSet } from '../schemas.js'
 import { FLAVOURS, schemaPath, type GroupVersionKind } from '../schemas/layout.js'
+import { externalReferences, pointer } from '../schemas/references.js'
 import { crdLocator } from '../validate.js'
+import { byUtf8Bytes } from '../byte-order.js'
 
 export interface BundleSchemaSources {
   documents: readonly ManifestDocument[]
@@ -40,7 +42,7 @@ export async function collectBundleSchemas(sources: BundleSchemaSources): Promis
   for (const [apiVersion, gvk] of kindsOf(objects)) {
     for (const flavour of FLAVOURS) {
       const path = schemaPath(versionDir, flavour, gvk)
-      const schema = generated.files.get(path) ?? (await readFromLocations(sources.locations, path))
+      const schema = generated.files.get(path) ?? (await readFromLocations(sources.locations, path, sources.allowExternalRefs))
       if (schema) files.set(path, schema)
       else if (flavour === 'standalone-strict') missing.push(`${gvk.kind} (${apiVersion})`)
     }
@@ -51,7 +53,7 @@ export async function collectBundleSchemas(sources: BundleSchemaSources): Promis
         'a kind the version removed needs --upgrade-apis or --drop-removed; a custom resource needs its CRD in the set',
     })
   }
-  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) }
+  return { files: new Map([...files].sort(([a], [b]) => byUtf8Bytes(a, b))) }
 }
 
 /** Each apiVersion and kind of the set once, in the set's order. */
@@ -64,18 +66,29 @@ function kindsOf(objects: ReadonlyArray<{ apiVersion: string; kind: string }>): 
   return [...kinds.values()]
 }
 
-async function readFromLocations(locations: readonly string[], path: string): Promise<object | undefined> {
+/**
+ * The first location's file at `path`. checkSchemaLocations looked at the strict flavour kubeconform reads;
+ * a bundle carries the other one too, so a reference out of it is refused here as well.
+ */
+async function readFromLocations(locations: readonly string[], path: string, allowExternalRefs = false): Promise<object | undefined> {
   for (const location of locations) {
-    const text = await readFile(join(location, path), 'utf8').catch(() => undefined)
+    const file = join(location, path)
+    const text = await readFile(file, 'utf8').catch(() => undefined)
     if (text === undefined) continue
+    let schema: object
     try {
-      return JSON.parse(text) as object
+      schema = JSON.parse(text) as object
     } catch {
-      throw new UsageError(`schema file ${join(location, path)} is not JSON`, {
-        file: join(location, path),
-        hint: 'regenerate the folder with `kubectl pharos-net schemas`',
+      throw new UsageError(`schema file ${file} is not JSON`, { file, hint: 'regenerate the folder with `kubectl pharos-net schemas`' })
+    }
+    const [reference] = allowExternalRefs ? [] : externalReferences(schema)
+    if (reference) {
+      throw new UsageError(`schema file ${file} refers outside itself: ${reference.keyword} ${JSON.stringify(reference.value)} at ${pointer(reference.path, reference.keyword)}`, {
+        file,
+        hint: 'a schema folder from `kubectl pharos-net schemas` is self-contained; if you trust this one, pass --allow-external-refs',
       })
     }
+    return schema
   }
   return undefined
 }

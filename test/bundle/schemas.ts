@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { collectBundleSchemas, type BundleSchemaSources } from '../../src/bundle/schemas.js'
 import { UsageError } from '../../src/errors.js'
 import { configMap, daemonSet, documentsOf } from '../helpers/bundle.js'
@@ -149,6 +150,15 @@ t.test('schema files are checked as validate checks them', async (t) => {
   })
   const allowed = await collect({ documents: only, locations: [join(dir, 'remote')], allowExternalRefs: true })
   t.same([...allowed.files.keys()], [`${STRICT}/configmap-v1.json`], 'allowed: taken as it is')
+  const loose = join(dir, 'loose')
+  await mkdir(join(loose, STRICT), { recursive: true })
+  await mkdir(join(loose, 'v1.32.13-standalone'), { recursive: true })
+  await writeFile(join(loose, STRICT, 'configmap-v1.json'), JSON.stringify({ type: 'object' }))
+  await writeFile(join(loose, 'v1.32.13-standalone', 'configmap-v1.json'), JSON.stringify({ type: 'object', properties: { data: { $ref: '/etc/x.json' } } }))
+  await t.rejects(collect({ documents: only, locations: [loose] }), {
+    constructor: UsageError,
+    message: /^schema file .*\/loose\/v1\.32\.13-standalone\/configmap-v1\.json refers outside itself: \$ref "\/etc\/x\.json"/,
+  }, 'the loose flavour, which the bundle carries too, is checked as well')
   await t.rejects(collect({ documents: only, locations: [join(dir, 'broken')] }), {
     constructor: UsageError,
     message: `schema file ${join(dir, 'broken', STRICT, 'configmap-v1.json')} is not JSON`,
