@@ -5,18 +5,17 @@
 //
 // The same sources give the same bytes: sorted entries, fixed mtime, owner and modes, gzip without a
 // timestamp. The archive's address is <base-url>/v<version>/<archive>; without --base-url, the base of
-// the address already in the manifest is kept.
+// the address already in the manifest is kept. Tests pack the build the suite made (--skip-build: other
+// tests run dist/ meanwhile) and write elsewhere (--out-dir, --manifest-out).
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import tar from 'tar-stream'
 import { parseDocument } from 'yaml'
-
-process.chdir(fileURLToPath(new URL('..', import.meta.url)))
 
 const MANIFEST = 'krew/pharos-net.yaml'
 /** What the archive holds: the bundled CLI with its completion helper, the templates of `init`, the licence. */
@@ -24,17 +23,31 @@ const CONTENTS = ['bin', 'dist', 'templates', 'LICENSE', 'package.json']
 /** Every entry's mtime (1 January 2000): a fixed time keeps the bytes the same from one build to the next. */
 const MTIME = new Date(Date.UTC(2000, 0, 1))
 
-const { values: options } = parseArgs({ options: { 'base-url': { type: 'string' } } })
+const { values: options } = parseArgs({
+  options: {
+    'base-url': { type: 'string' },
+    'skip-build': { type: 'boolean', default: false },
+    'out-dir': { type: 'string', default: 'release' },
+    'manifest-out': { type: 'string' },
+  },
+})
+
+// Paths given on the command line are the caller's; the sources are the checkout's.
+const invokedFrom = process.cwd()
+const outDir = resolve(options['out-dir'])
+const manifestOut = resolve(options['manifest-out'] ?? MANIFEST)
+process.chdir(fileURLToPath(new URL('..', import.meta.url)))
 
 const { version } = JSON.parse(await readFile('package.json', 'utf8'))
 const archiveName = `kubectl-pharos_net-${version}.tar.gz`
 
-execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] })
+if (!options['skip-build']) execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] })
 
 const archive = gzipSync(await tarOf(await listEntries(CONTENTS)), { level: 9 })
 const sha256 = createHash('sha256').update(archive).digest('hex')
-await mkdir('release', { recursive: true })
-await writeAtomically(join('release', archiveName), archive)
+const archivePath = join(outDir, archiveName)
+await mkdir(outDir, { recursive: true })
+await writeAtomically(archivePath, archive)
 
 const manifest = parseDocument(await readFile(MANIFEST, 'utf8'))
 const platforms = manifest.getIn(['spec', 'platforms'])
@@ -44,9 +57,9 @@ for (const platform of platforms.items) {
   platform.set('uri', `${baseUrl}/v${version}/${archiveName}`)
   platform.set('sha256', sha256)
 }
-await writeAtomically(MANIFEST, manifest.toString())
+await writeAtomically(manifestOut, manifest.toString())
 
-process.stderr.write(`wrote release/${archiveName} (${archive.length} bytes, sha256 ${sha256}) and ${MANIFEST}\n`)
+process.stderr.write(`wrote ${relative(invokedFrom, archivePath)} (${archive.length} bytes, sha256 ${sha256}) and ${relative(invokedFrom, manifestOut)}\n`)
 
 /** Files and folders under the given paths, folders first within their parent, in byte order. */
 async function listEntries(paths) {
