@@ -59,4 +59,8 @@ t.test('the bash script of `completion bash` completes in a real bash', async (t
   t.same(await bashComplete(script, ['render', '-o', ''], cwd), ['net', 'schemas'], 'folders only')
   t.same(await bashComplete(script, ['render', '--kubernetes-version', ''], cwd), [], 'a word: no file names')
   t.same(await bashComplete(script, ['validate', 'net/'], cwd), ['net/a.yml'], 'inside a folder')
+  // bash splits --flag=value at the = (COMP_WORDBREAKS) and replaces only the value.
+  t.same(await bashComplete(script, ['validate', '--output', '=', 'j'], cwd), ['json', 'junit'])
+  t.same(await bashComplete(script, ['validate', '--output', '='], cwd), ['json', 'junit', 'text'])
+  t.same(await bashComplete(script, ['render', '--config', '=', 'cl'], cwd), ['clients.txt', 'cluster.yml'])
 })

@@ -30,31 +30,40 @@ export function completionCommand(io: CliIO, done: (result: CommandResult) => vo
  * and follow the directive on its last line: 4, no file names; 16, folders only; 0 with no candidates,
  * file names.
  */
-const BASH_SCRIPT = `# bash completion for kubectl-pharos_net
+const BASH_SCRIPT = `# bash completion for kubectl-pharos_net (bash 4 or later)
 # Load it with: source <(kubectl-pharos_net completion bash)
 _kubectl_pharos_net_complete() {
-  local cur words cword
-  if declare -F _get_comp_words_by_ref >/dev/null; then
-    # bash-completion keeps --flag=value in one word.
-    _get_comp_words_by_ref -n =: cur words cword
-  else
-    cur=\${COMP_WORDS[COMP_CWORD]} words=("\${COMP_WORDS[@]}") cword=$COMP_CWORD
-  fi
+  local -a words=()
+  local i word
+  for ((i = 1; i <= COMP_CWORD; i++)); do
+    word=\${COMP_WORDS[i]}
+    # COMP_WORDBREAKS splits --flag=value into --flag, =, value: the program gets them joined again.
+    if ((\${#words[@]})) && [[ $word == = || \${words[\${#words[@]} - 1]} == -*= ]]; then
+      words[\${#words[@]} - 1]+=$word
+    else
+      words+=("$word")
+    fi
+  done
+  local current=\${words[\${#words[@]} - 1]-} prefix=
+  # Of --flag=value, the shell replaces only the value.
+  [[ $current == -*=* ]] && prefix=\${current%%=*}=
+  local cur=\${current#"$prefix"}
   local out
-  out=$("\${words[0]}" __complete "\${words[@]:1:cword}" 2>/dev/null) || return 0
+  out=$("\${COMP_WORDS[0]}" __complete "\${words[@]}" 2>/dev/null) || return 0
   local directive=\${out##*:}
   out=\${out%:*}
   local -a candidates=()
   local line
   while IFS= read -r line; do
-    [[ -n $line ]] && candidates+=("\${line%%$'\\t'*}")
+    line=\${line%%$'\\t'*}
+    [[ -n $line ]] && candidates+=("\${line#"$prefix"}")
   done <<<"$out"
   COMPREPLY=()
-  if (( directive & 16 )); then
+  if ((directive & 16)); then
     mapfile -t COMPREPLY < <(compgen -d -- "$cur")
     compopt -o filenames 2>/dev/null
-  elif (( \${#candidates[@]} == 0 )); then
-    if (( (directive & 4) == 0 )); then
+  elif ((\${#candidates[@]} == 0)); then
+    if (((directive & 4) == 0)); then
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       compopt -o filenames 2>/dev/null
     fi

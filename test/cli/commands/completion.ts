@@ -9,8 +9,8 @@ t.test('completion bash: a script that completes kubectl-pharos_net through __co
   const run = await runCli(['completion', 'bash'], { cwd: t.testdir({}) })
   t.equal(run.code, 0)
   t.equal(run.stderr, '')
-  t.match(run.stdout, /^# bash completion for kubectl-pharos_net\n/)
-  t.match(run.stdout, /"\$\{words\[0\]\}" __complete "\$\{words\[@\]:1:cword\}"/)
+  t.match(run.stdout, /^# bash completion for kubectl-pharos_net \(bash 4 or later\)\n/)
+  t.match(run.stdout, /"\$\{COMP_WORDS\[0\]\}" __complete "\$\{words\[@\]\}"/)
   t.match(run.stdout, /\ncomplete -F _kubectl_pharos_net_complete kubectl-pharos_net\n$/)
 })
 
