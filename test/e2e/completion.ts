@@ -1,17 +1,20 @@
 /**
  * Completion end to end: the real kubectl's own completion entry (`kubectl __complete pharos-net ...`)
  * finds bin/kubectl_complete-pharos_net on PATH and passes its answer on; the script of `completion bash`
- * completes in a real bash, as the shell calls it (COMP_WORDS, COMP_CWORD, then the function).
+ * completes in a real bash, as the shell calls it (COMP_WORDS, COMP_CWORD, then the function); the one of
+ * `completion zsh` in a real interactive zsh, where the words are typed and followed by TAB.
  */
 import t from 'tap'
 import { execa } from 'execa'
-import { binDir } from '../helpers/paths.js'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { binDir, repoRoot } from '../helpers/paths.js'
 import { kubectl, pharosNet } from '../helpers/tool.js'
 
 /** kubectl's answer: the candidates (without descriptions) and the directive it ended with. */
 async function kubectlComplete(words: string[], cwd?: string) {
   const run = await kubectl(['__complete', 'pharos-net', ...words], { cwd })
-  t.equal(run.exitCode, 0, run.stderr)
+  if (run.exitCode !== 0) throw new Error(`kubectl __complete failed: ${run.stderr}`)
   const lines = run.stdout.trimEnd().split('\n')
   const directive = Number(/^:(\d+)$/.exec(lines.pop() ?? '')?.[1])
   return { values: lines.map((line) => line.split('\t')[0]), directive, stderr: run.stderr }
@@ -43,7 +46,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`
     env: { PATH: `${binDir}:${process.env.PATH}`, NODE_OPTIONS: '' },
     reject: false,
   })
-  t.equal(run.exitCode, 0, run.stderr)
+  if (run.exitCode !== 0) throw new Error(`bash failed: ${run.stderr}`)
   return run.stdout.split('\n').filter((line) => line !== '').sort()
 }
 
@@ -63,4 +66,34 @@ t.test('the bash script of `completion bash` completes in a real bash', async (t
   t.same(await bashComplete(script, ['validate', '--output', '=', 'j'], cwd), ['json', 'junit'])
   t.same(await bashComplete(script, ['validate', '--output', '='], cwd), ['json', 'junit', 'text'])
   t.same(await bashComplete(script, ['render', '--config', '=', 'cl'], cwd), ['clients.txt', 'cluster.yml'])
+})
+
+const zshMissing = (await execa('zsh', ['--version'], { reject: false })).exitCode !== 0
+
+/** What zsh's completion system offers for `line` followed by TAB (test/helpers/zsh-complete.zsh). */
+async function zshComplete(scriptFile: string, line: string, cwd: string): Promise<string[]> {
+  const run = await execa('env', ['-u', 'NODE_OPTIONS', 'zsh', '-f', join(repoRoot, 'test', 'helpers', 'zsh-complete.zsh')], {
+    cwd,
+    env: { PATH: `${binDir}:${process.env.PATH}`, NODE_OPTIONS: '', SCRIPT: scriptFile, WORDS: line },
+    timeout: 30_000,
+    reject: false,
+  })
+  if (run.exitCode !== 0) throw new Error(`zsh failed: ${run.stderr || run.message}`)
+  return run.stdout.split('\n').filter((l) => l !== '').sort()
+}
+
+t.test('the zsh script of `completion zsh` completes in a real zsh', { skip: zshMissing && 'zsh is not installed' }, async (t) => {
+  const cwd = t.testdir({ 'cluster.yml': '', 'clients.txt': '', 'schemas': {} })
+  const { stdout: script, exitCode } = await pharosNet(['completion', 'zsh'])
+  t.equal(exitCode, 0)
+  const scriptFile = join(cwd, '_kubectl-pharos_net')
+  await writeFile(scriptFile, script)
+  t.same(await zshComplete(scriptFile, 'kubectl-pharos_net re', cwd), ['render'])
+  t.same(await zshComplete(scriptFile, 'kubectl-pharos_net render --up', cwd), ['--upgrade-apis'])
+  t.same(await zshComplete(scriptFile, 'kubectl-pharos_net validate -o ', cwd), ['json', 'junit', 'text'])
+  t.same(await zshComplete(scriptFile, 'kubectl-pharos_net validate --output=j', cwd), ['--output=json', '--output=junit'])
+  t.same(await zshComplete(scriptFile, 'kubectl-pharos_net render -c cl', cwd), ['clients.txt', 'cluster.yml'], 'file names')
+  t.same(await zshComplete(scriptFile, 'kubectl-pharos_net render --config=cl', cwd), ['clients.txt', 'cluster.yml'], 'after --flag=')
+  t.same(await zshComplete(scriptFile, 'kubectl-pharos_net render -o ', cwd), ['schemas'], 'folders only')
+  t.same(await zshComplete(scriptFile, 'kubectl-pharos_net --limit ', cwd), [], 'a word: no file names')
 })

@@ -77,11 +77,12 @@ complete -F _kubectl_pharos_net_complete kubectl-pharos_net
 
 const ZSH_SCRIPT = `#compdef kubectl-pharos_net
 # zsh completion for kubectl-pharos_net
-# Load it with: source <(kubectl-pharos_net completion zsh), or save it as _kubectl-pharos_net in $fpath
+# Load it with: source <(kubectl-pharos_net completion zsh) after compinit,
+# or save it as _kubectl-pharos_net in a folder of $fpath.
 _kubectl_pharos_net() {
   local out directive line
   local -a lines candidates
-  out=$("\${words[1]}" __complete "\${(@)words[2,CURRENT]}" 2>/dev/null) || return 1
+  out=$(\${~words[1]} __complete "\${(@)words[2,CURRENT]}" 2>/dev/null) || return 1
   lines=("\${(@f)out}")
   directive=\${lines[-1]#:}
   for line in "\${(@)lines[1,-2]}"; do
@@ -92,10 +93,12 @@ _kubectl_pharos_net() {
       candidates+=("\${line//:/\\\\:}")
     fi
   done
-  if (( directive & 16 )); then
+  if ((directive & 16)); then
+    # Of --flag=value, only the value is a path.
+    compset -P '-*='
     _path_files -/
-  elif (( \${#candidates} == 0 )); then
-    (( directive & 4 )) || _files
+  elif ((\${#candidates} == 0)); then
+    ((directive & 4)) || { compset -P '-*='; _files }
   else
     _describe 'kubectl-pharos_net' candidates
   fi

@@ -18,7 +18,7 @@ t.test('completion zsh: a #compdef function that can be sourced or autoloaded', 
   const run = await runCli(['completion', 'zsh'], { cwd: t.testdir({}) })
   t.equal(run.code, 0)
   t.match(run.stdout, /^#compdef kubectl-pharos_net\n/)
-  t.match(run.stdout, /"\$\{words\[1\]\}" __complete "\$\{\(@\)words\[2,CURRENT\]\}"/)
+  t.match(run.stdout, /\$\{~words\[1\]\} __complete "\$\{\(@\)words\[2,CURRENT\]\}"/)
   t.match(run.stdout, /compdef _kubectl_pharos_net kubectl-pharos_net\n/)
 })
 
