@@ -17,6 +17,7 @@ export const COMPLETE_COMMAND = '__complete'
 export const DIRECTIVE = {
   /** Complete file names when there are no candidates. */
   default: 0,
+  /** No file names: the candidates are all there is. */
   noFileComp: 4,
   /** Complete folder names only. */
   filterDirs: 16,
@@ -92,8 +93,9 @@ export function formatCompletions(completions: Completions): string {
 }
 
 /**
- * Parses the words as a command line (nothing runs: the command's work is only handed to a callback
- * that nobody calls) and reads, before validation, the option table of the command they reach.
+ * Parses the words as a command line (nothing runs: main() does not run the work a command hands it
+ * here) and reads, before validation, the option table of the command they reach. The middleware stays
+ * on the parser, which serves this one completion only.
  */
 async function parseContext(parser: Argv<object>, words: string[]): Promise<ParsedContext> {
   let context: ParsedContext = { valueOf: [], choices: {}, aliases: {}, descriptions: {}, commands: [] }
@@ -132,7 +134,11 @@ interface ParserState {
   }
 }
 
-/** yargs' own candidates for the last word (its hidden `--get-yargs-completions` flag). */
+/**
+ * yargs' own candidates for the last word, through its hidden `--get-yargs-completions` flag: a parse
+ * enters the command typed and completes there. (`parser.getCompletion()` cannot: to enter a command it
+ * re-reads process.argv, and never answers.)
+ */
 async function yargsCompletions(parser: Argv<object>, words: string[]): Promise<string[]> {
   let printed = ''
   await parser.parseAsync(['--get-yargs-completions', ...words], {}, (_error, _argv, output) => {
