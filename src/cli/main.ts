@@ -12,10 +12,12 @@ import { schemasCommand } from './commands/schemas.js'
 import { applyCommand, diffCommand } from './commands/apply.js'
 import { bundleCommand } from './commands/bundle.js'
 import { detectCommand } from './commands/detect.js'
+import { completionCommand } from './commands/completion.js'
 import type { CliIO } from './io.js'
 import { formatDiagnostic } from './report.js'
 import { LIMIT_NAMES, LIMITS_ENV } from '../limits.js'
 import { toolVersion } from '../version.js'
+import { COMPLETE_COMMAND, completeWords, formatCompletions } from './completion.js'
 
 /**
  * A command's work, run after parsing so that its errors reach the one handler below. Command modules
@@ -57,6 +59,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode | Interr
     .command(initCommand(io, done))
     .command(postRenderCommand(io, done))
     .command(detectCommand(io, done))
+    .command(completionCommand(io, done))
     .check(refuseRepeatedFlags)
     .demandCommand(1, 'choose a command')
     .recommendCommands()
@@ -65,6 +68,12 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode | Interr
     .describe('help', 'show help')
     .version(toolVersion())
     .describe('version', 'show the version of kubectl-pharos-net')
+
+  if (argv[0] === COMPLETE_COMMAND) {
+    // Shell completion asks what may follow the words typed so far (kubectl_complete-pharos_net, `completion`).
+    io.stdout.write(formatCompletions(await completeWords(parser, argv.slice(1))))
+    return 0
+  }
 
   await parser.parseAsync(argv, {}, (err, _args, output) => {
     usageError = err ?? undefined
