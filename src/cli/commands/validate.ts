@@ -54,26 +54,7 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
         const locations = args['schema-location'].map((l) => (/^[a-z]+:\/\//.test(l) || l === 'default' ? l : resolve(io.cwd, l)))
         const limits = limitsOf(args, io)
         const format = { text: formatValidationText, json: formatValidationJson, junit: formatValidationJunit }[args.output]
-        const path = pathOf(args)
-        if (path !== undefined && (await isBundle(resolve(io.cwd, path)))) {
-          const { validateBundle } = await import('../../bundle/validate.js')
-          const report = await validateBundle(resolve(io.cwd, path), {
-            kubernetesVersion: args['kubernetes-version'],
-            schemaLocations: locations,
-            allowExternalRefs: args['allow-external-refs'],
-            kubeconform: args.kubeconform,
-            onProgress: io.stderr.isTTY && !args.quiet ? progressLine(io) : undefined,
-            toolTimeout: limits['tool-timeout'],
-            signal: io.signal,
-            limits,
-            ...optionsOf(args),
-          })
-          io.stdout.write(format(report, io.cwd))
-          return hasFindings(report) ? 1 : 0
-        }
-        const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
-        const target = {
-          kubernetesVersion: version,
+        const tool = {
           schemaLocations: locations,
           allowExternalRefs: args['allow-external-refs'],
           kubeconform: args.kubeconform,
@@ -81,6 +62,20 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
           toolTimeout: limits['tool-timeout'],
           signal: io.signal,
         }
+        const path = pathOf(args)
+        if (path !== undefined && (await isBundle(resolve(io.cwd, path)))) {
+          const { validateBundle } = await import('../../bundle/validate.js')
+          const report = await validateBundle(resolve(io.cwd, path), {
+            ...tool,
+            kubernetesVersion: args['kubernetes-version'],
+            limits,
+            ...optionsOf(args),
+          })
+          io.stdout.write(format(report, io.cwd))
+          return hasFindings(report) ? 1 : 0
+        }
+        const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
+        const target = { ...tool, kubernetesVersion: version }
         const input = await readInput(args, io, version)
         const report = 'sources' in input
           ? await validateManifestFiles({ ...target, sources: input.sources, limits })
