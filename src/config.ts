@@ -56,6 +56,8 @@ export interface LoadedClusterConfig {
   manifestPath: string
   /** Non-fatal findings (unknown keys, host bits set), each with its line in the config file. */
   warnings: Diagnostic[]
+  /** The parsed file: its nodes keep what plain data loses (Integer or Float, key order, key types). */
+  document: Document
 }
 
 export interface LoadClusterConfigOptions {
@@ -130,7 +132,7 @@ export async function loadClusterConfig(options: LoadClusterConfigOptions): Prom
   }
   report.throwIfErrors()
 
-  return { file, config: assembleConfig(doc, network), manifestPath, warnings: inFileOrder(report.warnings) }
+  return { file, config: assembleConfig(doc, network), manifestPath, warnings: inFileOrder(report.warnings), document: doc }
 }
 
 async function readConfigFile(options: LoadClusterConfigOptions, limits: Limits): Promise<{ file: string; raw: string }> {
