@@ -13,7 +13,8 @@ import { KEY_GUARD, type KeyGuard } from './erb/guard.js'
 
 /** What an attribute holds, as its Dry type says. `fallback` is Pharos' default; without one, nil. */
 export type Attribute =
-  | { kind: 'scalar'; fallback?: string | number | boolean }
+  /** `unwritten`: why Pharos' templates never saw it nil, when it is not written (Pharos set it during a run). */
+  | { kind: 'scalar'; fallback?: string | number | boolean; unwritten?: string }
   /** Free-form data (`Types::Hash`): whatever was written, unguarded. */
   | { kind: 'hash'; fallback?: Record<string, unknown> }
   | { kind: 'array'; fallback?: readonly unknown[] }
@@ -72,7 +73,11 @@ export const PHAROS_CONFIG: Readonly<Record<StructName, StructDeclaration>> = {
       addons: hash({}),
       admission_plugins: structs('AdmissionPlugin'),
       container_runtime: struct('ContainerRuntime', {}),
-      name: scalar(),
+      name: {
+        kind: 'scalar',
+        unwritten: 'Pharos named the cluster during a run (the running cluster\'s name, or a random one for a new ' +
+          'cluster); a render from files cannot know it',
+      },
     },
     methods: [
       'dns_replicas', 'master_hosts', 'master_host', 'worker_hosts', 'etcd_hosts', 'etcd_peer_address',
@@ -258,11 +263,18 @@ export function pharosConfig(written: Record<string, unknown>, file: string): Re
 function buildStruct(name: StructName, written: Record<string, unknown>, path: string, file: string): Record<string, unknown> {
   const declaration = PHAROS_CONFIG[name]
   const built: Record<string, unknown> = {}
+  const unknowable = new Map<string, string>()
   for (const [attribute, type] of Object.entries(declaration.attributes)) {
-    built[attribute] = buildAttribute(type, written[attribute], `${path}.${attribute}`, file)
+    const value = written[attribute]
+    // Left out, not nil: Liquid then reads an undefined variable, and ERB's guard explains.
+    if (type.kind === 'scalar' && type.unwritten && (value === undefined || value === null)) {
+      unknowable.set(attribute, type.unwritten)
+      continue
+    }
+    built[attribute] = buildAttribute(type, value, `${path}.${attribute}`, file)
   }
   if (name === 'Host') built.labels = hostLabels(built)
-  return guarded(built, guardFor(name, path))
+  return guarded(built, guardFor(name, path, unknowable))
 }
 
 function buildAttribute(type: Attribute, value: unknown, path: string, file: string): unknown {
@@ -305,12 +317,16 @@ function hostLabels(host: Record<string, unknown>): Record<string, unknown> {
   return labels
 }
 
-function guardFor(name: StructName, path: string): KeyGuard {
+function guardFor(name: StructName, path: string, unknowable: ReadonlyMap<string, string>): KeyGuard {
   const declaration = PHAROS_CONFIG[name]
   const declared = Object.keys(declaration.attributes)
   // `networking` is this tool's alias of `network`, the spelling the spec's examples use.
   const answers = name === 'Config' ? [...declared, 'networking'] : declared
   return (key) => {
+    const reason = unknowable.get(key)
+    if (reason !== undefined) {
+      return { message: `${path}.${key} is not written in cluster.yml: ${reason}`, hint: `write ${key}: in cluster.yml` }
+    }
     if (answers.includes(key)) return undefined
     if (declaration.runtime?.includes(key)) {
       return {

@@ -61,6 +61,12 @@ t.test('ERB: a declared attribute that is absent is nil; an undeclared one is an
     hint: /free-form values go in network\.custom\.options/,
   })
   t.throws(() => render("<%= cluster_config['salt'] %>"), { message: /^cluster_config has no attribute 'salt'/, line: 1 })
+  const unnamed = await contextOf(t, custom)
+  t.throws(() => compileErb('name: <%= cluster_config.name %>', 'ds.yml.erb').render({ ...unnamed }), {
+    message: /^cluster_config\.name is not written in cluster\.yml: Pharos named the cluster during a run/,
+    line: 1,
+    col: 26,
+  })
 })
 
 t.test('Liquid: the same data; an undeclared attribute is an undefined variable at its position', async (t) => {
@@ -77,4 +83,7 @@ t.test('Liquid: the same data; an undeclared attribute is an undefined variable 
     line: 2,
     col: 9,
   })
+  const unnamed = await contextOf(t, custom)
+  await t.rejects(liquid.compile('{{ cluster_config.name }}', join(context.dir, 'm', 'n.yml.liquid')).render({ ...unnamed }),
+    { message: 'undefined variable `cluster_config.name`' }, 'the name Pharos gave an unnamed cluster is not invented')
 })

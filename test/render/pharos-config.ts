@@ -27,9 +27,9 @@ const written: Data = {
 }
 
 /** Checks that `value` holds exactly `name`'s declared attributes, guarded, and so on down the structs. */
-function declaredEverywhere(t: Test, name: StructName, value: unknown, path: string): void {
+function declaredEverywhere(t: Test, name: StructName, value: unknown, path: string, unwritten: string[] = []): void {
   const declaration = PHAROS_CONFIG[name]
-  const expected = Object.keys(declaration.attributes)
+  const expected = Object.keys(declaration.attributes).filter((key) => !unwritten.includes(key))
   t.strictSame(Object.keys(value as Data).filter((key) => key !== 'networking'), expected, `${path} holds its declared attributes`)
   t.type(guardOf(value), 'function', `${path} is guarded`)
   for (const [attribute, type] of Object.entries(declaration.attributes)) {
@@ -44,7 +44,18 @@ function declaredEverywhere(t: Test, name: StructName, value: unknown, path: str
 
 t.test('every declared attribute answers, in every struct, and only those', async (t) => {
   declaredEverywhere(t, 'Config', pharosConfig(written, '/c/cluster.yml'), 'cluster_config')
-  declaredEverywhere(t, 'Config', pharosConfig({}, '/c/cluster.yml'), 'cluster_config (nothing written)')
+  declaredEverywhere(t, 'Config', pharosConfig({}, '/c/cluster.yml'), 'cluster_config (nothing written)', ['name'])
+})
+
+t.test('the name Pharos gave an unnamed cluster during a run is not invented', async (t) => {
+  const config = pharosConfig({ network: {} }, '/c/cluster.yml')
+  t.notOk(Object.hasOwn(config, 'name'), 'left out, so that Liquid reads an undefined variable')
+  t.strictSame(refusal(config, 'name'), {
+    message: "cluster_config.name is not written in cluster.yml: Pharos named the cluster during a run (the running " +
+      "cluster's name, or a random one for a new cluster); a render from files cannot know it",
+    hint: 'write name: in cluster.yml',
+  })
+  t.equal(refusal(pharosConfig({ name: 'c1' }, '/c/cluster.yml'), 'name'), undefined)
 })
 
 t.test("written values win; Pharos' defaults fill the rest; nil where Pharos had neither", async (t) => {
