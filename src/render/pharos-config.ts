@@ -75,8 +75,8 @@ export const PHAROS_CONFIG: Readonly<Record<StructName, StructDeclaration>> = {
       container_runtime: struct('ContainerRuntime', {}),
       name: {
         kind: 'scalar',
-        unwritten: 'Pharos named the cluster during a run (the running cluster\'s name, or a random one for a new ' +
-          'cluster); a render from files cannot know it',
+        unwritten: "cluster.yml does not write it, and Pharos named the cluster during a run (the running " +
+          "cluster's name, or a random one for a new cluster); a render from files cannot know it",
       },
     },
     methods: [
@@ -273,7 +273,15 @@ function buildStruct(name: StructName, written: Record<string, unknown>, path: s
     }
     built[attribute] = buildAttribute(type, value, `${path}.${attribute}`, file)
   }
-  if (name === 'Host') built.labels = hostLabels(built)
+  if (name === 'Host') {
+    if (built.private_interface !== null && built.private_address === null) {
+      delete built.labels
+      unknowable.set('labels', `Pharos added node-address.kontena.io/internal-ip from the address it found on ` +
+        `${String(built.private_interface)} during a run; a render from files cannot know it`)
+    } else {
+      built.labels = hostLabels(built)
+    }
+  }
   return guarded(built, guardFor(name, path, unknowable))
 }
 
@@ -305,8 +313,8 @@ function buildAttribute(type: Attribute, value: unknown, path: string, file: str
 
 /**
  * What Pharos' Host#labels returned: the labels written, then the node's addresses and, for a worker
- * without a node-role label, that role. Pharos also used the private interface's address it found on the
- * machine; a render from files knows only `private_address`.
+ * without a node-role label, that role. (A host with `private_interface` and no `private_address` got the
+ * address Pharos found on that interface: those labels are refused above.)
  */
 function hostLabels(host: Record<string, unknown>): Record<string, unknown> {
   const labels = { ...(host.labels as Record<string, unknown>) }
@@ -317,6 +325,11 @@ function hostLabels(host: Record<string, unknown>): Record<string, unknown> {
   return labels
 }
 
+const UNKNOWABLE_HINTS: Readonly<Record<string, string>> = {
+  name: 'write name: in cluster.yml',
+  labels: "write the host's private_address in cluster.yml",
+}
+
 function guardFor(name: StructName, path: string, unknowable: ReadonlyMap<string, string>): KeyGuard {
   const declaration = PHAROS_CONFIG[name]
   const declared = Object.keys(declaration.attributes)
@@ -325,7 +338,7 @@ function guardFor(name: StructName, path: string, unknowable: ReadonlyMap<string
   return (key) => {
     const reason = unknowable.get(key)
     if (reason !== undefined) {
-      return { message: `${path}.${key} is not written in cluster.yml: ${reason}`, hint: `write ${key}: in cluster.yml` }
+      return { message: `${path}.${key} is not known: ${reason}`, hint: UNKNOWABLE_HINTS[key] ?? `write ${key} in cluster.yml` }
     }
     if (answers.includes(key)) return undefined
     if (declaration.runtime?.includes(key)) {

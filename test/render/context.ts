@@ -63,7 +63,7 @@ t.test('ERB: a declared attribute that is absent is nil; an undeclared one is an
   t.throws(() => render("<%= cluster_config['salt'] %>"), { message: /^cluster_config has no attribute 'salt'/, line: 1 })
   const unnamed = await contextOf(t, custom)
   t.throws(() => compileErb('name: <%= cluster_config.name %>', 'ds.yml.erb').render({ ...unnamed }), {
-    message: /^cluster_config\.name is not written in cluster\.yml: Pharos named the cluster during a run/,
+    message: /^cluster_config\.name is not known: cluster\.yml does not write it, and Pharos named the cluster/,
     line: 1,
     col: 26,
   })

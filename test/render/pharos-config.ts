@@ -51,8 +51,8 @@ t.test('the name Pharos gave an unnamed cluster during a run is not invented', a
   const config = pharosConfig({ network: {} }, '/c/cluster.yml')
   t.notOk(Object.hasOwn(config, 'name'), 'left out, so that Liquid reads an undefined variable')
   t.strictSame(refusal(config, 'name'), {
-    message: "cluster_config.name is not written in cluster.yml: Pharos named the cluster during a run (the running " +
-      "cluster's name, or a random one for a new cluster); a render from files cannot know it",
+    message: 'cluster_config.name is not known: cluster.yml does not write it, and Pharos named the cluster during ' +
+      "a run (the running cluster's name, or a random one for a new cluster); a render from files cannot know it",
     hint: 'write name: in cluster.yml',
   })
   t.equal(refusal(pharosConfig({ name: 'c1' }, '/c/cluster.yml'), 'name'), undefined)
@@ -105,6 +105,21 @@ t.test("hosts are Host structs whose labels are what Pharos' Host#labels returne
   t.strictSame({ ...(worker!.taints as Data[])[0] }, { key: 'k', value: null, effect: 'NoSchedule' })
   t.strictSame(edge!.labels, { 'node-role.kubernetes.io/edge': '', 'node-address.kontena.io/external-ip': '10.0.0.3' },
     'a worker with a role label of its own gets no worker label')
+})
+
+t.test('the labels of a host whose internal address Pharos found on its private interface are refused', async (t) => {
+  const hosts = [
+    { address: '10.0.0.1', role: 'worker', private_interface: 'eth1' },
+    { address: '10.0.0.2', role: 'worker', private_interface: 'eth1', private_address: '192.168.0.2' },
+  ]
+  const [found, written] = pharosConfig({ hosts }, '/c/cluster.yml').hosts as Data[]
+  t.notOk(Object.hasOwn(found!, 'labels'))
+  t.strictSame(refusal(found, 'labels'), {
+    message: 'cluster_config.hosts[0].labels is not known: Pharos added node-address.kontena.io/internal-ip from the ' +
+      'address it found on eth1 during a run; a render from files cannot know it',
+    hint: "write the host's private_address in cluster.yml",
+  })
+  t.equal((written!.labels as Data)['node-address.kontena.io/internal-ip'], '192.168.0.2', 'private_address wins')
 })
 
 t.test('an undeclared name is refused with what Pharos declared there', async (t) => {
