@@ -279,6 +279,7 @@ function buildStruct(name: StructName, written: Record<string, unknown>, path: s
       unknowable.set('labels', `Pharos added node-address.kontena.io/internal-ip from the address it found on ` +
         `${String(built.private_interface)} during a run; a render from files cannot know it`)
     } else {
+      if (!isRecord(built.labels)) throw notA('mapping', `${path}.labels`, file)
       built.labels = hostLabels(built)
     }
   }

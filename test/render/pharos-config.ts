@@ -165,4 +165,6 @@ t.test('a section that is not a mapping is refused, as Pharos refused it', async
     { file: '/c/cluster.yml', hint: 'write the keys of api indented below it' }))
   t.throws(() => pharosConfig({ hosts: { address: 'x' } }, '/c/cluster.yml'), { message: /^hosts in cluster.yml must be a list/ })
   t.throws(() => pharosConfig({ hosts: ['10.0.0.1'] }, '/c/cluster.yml'), { message: /^hosts\[0\] in cluster.yml must be a mapping/ })
+  t.throws(() => pharosConfig({ hosts: [{ address: 'a', labels: 'x' }] }, '/c/cluster.yml'),
+    { message: /^hosts\[0\]\.labels in cluster.yml must be a mapping/ })
 })
