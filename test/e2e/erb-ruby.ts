@@ -50,7 +50,7 @@ interface Case {
 async function rubyMissing(): Promise<string | false> {
   const probe = await execa('ruby', ['-rerb', '-ryaml', '-e', 'print RUBY_VERSION'], { reject: false })
   if (probe.exitCode === 0) return false
-  return 'ruby is not installed (tests only): run `sudo bash scripts/install-tools.sh`, or `sudo apt-get install ruby`'
+  return 'ruby is not installed (the tests need it, the CLI does not): `sudo apt-get install ruby`; scripts/install-tools.sh does it when run as root'
 }
 
 async function listCases(): Promise<Case[]> {
