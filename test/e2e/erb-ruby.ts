@@ -25,8 +25,8 @@ const rendererScript = join(repoRoot, 'test', 'helpers', 'render-erb.rb')
 /** Cases outside erb-ruby/: folders holding a cluster.yml whose templates must render as Ruby renders them. */
 const OTHER_CASES = ['examples/flannel']
 
-/** What one side made of a template: its text, or the error it stopped with. */
-type Outcome = { text: string } | { error: string }
+/** What one side made of a template: its text, or the error it stopped with (`located`: naming a file and line). */
+type Outcome = { text: string } | { error: string; located: boolean }
 
 /**
  * identical: the same text, or both stopped with Ruby's message; refused: Ruby renders, we stop with an
@@ -35,10 +35,11 @@ type Outcome = { text: string } | { error: string }
 type Verdict = 'identical' | 'refused' | 'silent'
 
 interface TemplateResult {
-  template: string
   verdict: Verdict
-  /** Where the two differ, for a person to read. */
+  /** Where the two differ, for a person to read; empty when identical. */
   detail: string
+  /** We stopped with an error that names no file and line. */
+  unlocated?: boolean
 }
 
 interface Case {
@@ -66,23 +67,23 @@ async function listCases(): Promise<Case[]> {
 async function renderWithRuby(template: string, config: string): Promise<Outcome> {
   const run = await execa('ruby', [rendererScript, template, config], { reject: false, stripFinalNewline: false })
   if (run.exitCode === 0) return { text: run.stdout }
-  if (run.exitCode === 1) return { error: run.stderr.trim() }
+  if (run.exitCode === 1) return { error: run.stderr.trim(), located: true }
   throw new Error(`render-erb.rb could not render ${template}: ${run.stderr}`)
 }
 
-function describeError(error: unknown): string {
+function errorOutcome(error: unknown): Outcome {
   if (!(error instanceof PharosError)) throw error
   const at = error.file ? ` (${relative(repoRoot, error.file)}:${error.line ?? '?'}:${error.col ?? '?'})` : ''
-  return `${error.name}: ${error.message}${at}`
+  return { error: `${error.name}: ${error.message}${at}`, located: error.file !== undefined && error.line !== undefined }
 }
 
 /** Our outcome for each ERB template the case's config leads to, or one error when the config itself fails. */
-async function renderWithUs(dir: string): Promise<{ templates: string[]; outcomes: Map<string, Outcome> } | { error: string }> {
+async function renderWithUs(dir: string): Promise<Map<string, Outcome> | Outcome> {
   let loaded
   try {
     loaded = await loadClusterConfig({ file: 'cluster.yml', cwd: dir, allowOutsideManifests: true })
   } catch (error) {
-    return { error: describeError(error) }
+    return errorOutcome(error)
   }
   const discovered = await discoverManifests(loaded.manifestPath)
   const context = buildTemplateContext(loaded)
@@ -92,10 +93,10 @@ async function renderWithUs(dir: string): Promise<{ templates: string[]; outcome
       const [rendered] = await renderTemplates({ ...discovered, sources: [source] }, context)
       outcomes.set(source.path, { text: rendered!.text })
     } catch (error) {
-      outcomes.set(source.path, { error: describeError(error) })
+      outcomes.set(source.path, errorOutcome(error))
     }
   }
-  return { templates: [...outcomes.keys()], outcomes }
+  return outcomes
 }
 
 /** The first line that differs, both versions shown with their whitespace. */
@@ -110,27 +111,28 @@ function firstDifference(ruby: string, ours: string): string {
 
 function compare(template: string, ruby: Outcome, ours: Outcome): TemplateResult {
   const name = relative(repoRoot, template)
-  if ('text' in ruby && 'text' in ours) {
-    if (ruby.text === ours.text) return { template: name, verdict: 'identical', detail: '' }
-    return { template: name, verdict: 'silent', detail: `${name}: both render, the texts differ; ${firstDifference(ruby.text, ours.text)}` }
+  if ('text' in ours) {
+    if ('error' in ruby) return { verdict: 'silent', detail: `${name}: Ruby stops (${ruby.error}), we render` }
+    if (ruby.text === ours.text) return { verdict: 'identical', detail: '' }
+    return { verdict: 'silent', detail: `${name}: both render, the texts differ; ${firstDifference(ruby.text, ours.text)}` }
   }
-  if ('text' in ruby && 'error' in ours) return { template: name, verdict: 'refused', detail: `${name}: we refuse: ${ours.error}` }
-  const rubyMessage = 'error' in ruby ? ruby.error.replace(/^[\w:]+: /, '') : ''
-  if ('text' in ours) return { template: name, verdict: 'silent', detail: `${name}: Ruby stops (${'error' in ruby ? ruby.error : ''}), we render` }
+  const unlocated = !ours.located
+  if ('text' in ruby) return { verdict: 'refused', detail: `${name}: we refuse: ${ours.error}`, unlocated }
   // Both stop: the same failure when ours carries Ruby's message (a template's `raise`).
-  if (ours.error.includes(rubyMessage)) return { template: name, verdict: 'identical', detail: '' }
-  return { template: name, verdict: 'refused', detail: `${name}: both stop, differently; ruby: ${'error' in ruby ? ruby.error : ''}; ours: ${ours.error}` }
+  if (ours.error.includes(ruby.error.replace(/^[\w:]+: /, ''))) return { verdict: 'identical', detail: '', unlocated }
+  return { verdict: 'refused', detail: `${name}: both stop, differently; ruby: ${ruby.error}; ours: ${ours.error}`, unlocated }
 }
 
 async function runCase(found: Case): Promise<TemplateResult[]> {
   const config = join(found.dir, 'cluster.yml')
   const ours = await renderWithUs(found.dir)
-  if ('error' in ours) return [{ template: relative(repoRoot, config), verdict: 'refused', detail: `we refuse the config: ${ours.error}` }]
-  if (ours.templates.length === 0) throw new Error(`${found.name}: its cluster.yml leads to no ERB template`)
-  const results: TemplateResult[] = []
-  for (const template of ours.templates) {
-    results.push(compare(template, await renderWithRuby(template, config), ours.outcomes.get(template)!))
+  if (!(ours instanceof Map)) {
+    if ('text' in ours) throw new Error('a config is refused or loaded, never rendered')
+    return [{ verdict: 'refused', detail: `we refuse ${relative(repoRoot, config)}: ${ours.error}`, unlocated: !ours.located }]
   }
+  if (ours.size === 0) throw new Error(`${found.name}: its cluster.yml leads to no ERB template`)
+  const results: TemplateResult[] = []
+  for (const [template, outcome] of ours) results.push(compare(template, await renderWithRuby(template, config), outcome))
   return results
 }
 
@@ -157,6 +159,7 @@ t.test('ERB templates render as Ruby 3.1 renders them (trim mode -, Pharos\' con
     counts[verdict]++
     const details = results.filter((r) => r.verdict !== 'identical').map((r) => r.detail).join('\n')
     const title = found.covers ? `${found.name}: ${found.covers}` : found.name
+    t.notOk(results.some((r) => r.unlocated), `${found.name}: each of our errors names the file and line`)
     const known = todo[found.name]
     if (known === undefined) {
       t.equal(verdict, 'identical', `${title}${details ? `\n${details}` : ''}`)

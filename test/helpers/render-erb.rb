@@ -4,16 +4,17 @@
 # a method Ruby does not have), with `Class: message` on stderr. Exit 2: bad arguments or an unreadable
 # cluster.yml. Tests only: the CLI never runs Ruby.
 #
-# Trim mode: Pharos called `ERB.new(content, nil, '%<>-')` (lib/pharos/erb.rb), which Ruby reads as percent
+# Trim mode: Pharos::Erb#render called `ERB.new(content, nil, '%<>-')`, which Ruby reads as percent
 # lines plus trim mode `-`. We pass `-` alone, as src/render/erb.ts documents: a line starting with `%` stays
 # text there (it is a YAML directive). Pharos differs on such lines: it ran `% code` lines as Ruby and
 # printed `%%` at a line start as `%`. The cases stay clear of lines starting with `%`.
 #
 # Context: the variables src/render/context.ts gives (Pharos passed name, cluster_config, firewalld_enabled and
 # reload_iptables; options and the `networking` alias are ours), with the same defaults, through an
-# OpenStruct binding as Pharos' Erb#render made it. The config's sections that Pharos declared as structs
+# OpenStruct binding as Pharos::Erb#render made it. The config's sections that Pharos declared as structs
 # answer a method per key (and `[]`); every other mapping, `options` among them, is a plain Hash with the
-# string keys Psych read.
+# keys Psych read. Pharos ran Ruby 2.5, whose YAML.load (Psych 3) took aliases, :symbols and dates; Psych 4's
+# safe default refuses them, so they are permitted here.
 require 'base64'
 require 'date'
 require 'erb'
