@@ -26,10 +26,12 @@ require 'yaml'
 # Ruby 3 warns about things Ruby 2.5 accepted silently; the output is what is compared, not the warnings.
 $VERBOSE = nil
 
-# A section of Pharos' Dry::Struct config: a method per attribute, and `[]`.
+# A section of Pharos' Dry::Struct config: a method per attribute (nil for a declared one not written), and
+# `[]`; any other name is Ruby's NoMethodError.
 class ConfigStruct
-  def initialize(attributes)
+  def initialize(attributes, declared)
     @attributes = attributes
+    @declared = declared
   end
 
   def [](key)
@@ -37,28 +39,41 @@ class ConfigStruct
   end
 
   def respond_to_missing?(name, include_private = false)
-    @attributes.key?(name.to_s) || super
+    attribute?(name) || super
   end
 
   def method_missing(name, *args, &block)
-    return @attributes[name.to_s] if args.empty? && block.nil? && @attributes.key?(name.to_s)
+    return @attributes[name.to_s] if args.empty? && block.nil? && attribute?(name)
 
     super
   end
+
+  private
+
+  def attribute?(name)
+    @attributes.key?(name.to_s) || @declared.include?(name.to_s)
+  end
 end
 
-# Sections read as structs, by their path in cluster.yml (`*`: each item of a list).
-STRUCT_PATHS = [
-  %w[network], %w[network firewalld], %w[network custom], %w[network weave], %w[network calico],
-  %w[hosts *], %w[api], %w[authentication], %w[audit], %w[kube_proxy], %w[kubelet], %w[control_plane],
-  %w[telemetry], %w[etcd], %w[cloud], %w[container_runtime]
-].freeze
+# Sections Pharos 2.4 read as structs, by their path in cluster.yml (`*`: each item of a list), with the
+# attributes it declared where the cases read one that may be unwritten (lib/pharos/configuration/*.rb).
+STRUCTS = {
+  %w[network] => %w[provider dns_replicas service_cidr pod_network_cidr node_local_dns_cache firewalld weave
+                    calico custom dns_service_ip],
+  %w[network firewalld] => %w[enabled open_ports trusted_subnets],
+  %w[network custom] => %w[manifest_path options],
+  %w[network weave] => [], %w[network calico] => [],
+  %w[hosts *] => %w[address private_address private_interface role labels taints user ssh_key_path ssh_port
+                    ssh_proxy_command container_runtime environment bastion repositories],
+  %w[api] => [], %w[authentication] => [], %w[audit] => [], %w[kube_proxy] => [], %w[kubelet] => [],
+  %w[control_plane] => [], %w[telemetry] => [], %w[etcd] => [], %w[cloud] => [], %w[container_runtime] => []
+}.freeze
 
 def structured(value, path)
   case value
   when Hash
     children = value.to_h { |key, child| [key, structured(child, path + [key.to_s])] }
-    STRUCT_PATHS.include?(path) ? ConfigStruct.new(children) : children
+    STRUCTS.key?(path) ? ConfigStruct.new(children, STRUCTS[path]) : children
   when Array
     value.map { |item| structured(item, path + ['*']) }
   else
@@ -66,8 +81,9 @@ def structured(value, path)
   end
 end
 
-# The defaults and derived values src/config.ts fills in, in the same key order: a written key keeps its
-# place, a missing one is appended.
+# Pharos' defaults for the network section and the derived dns_service_ip, in src/config.ts' key order (a
+# written key keeps its place, a missing one is appended). Sections Pharos left nil stay nil: `firewalld`
+# and `custom.options` when cluster.yml does not write them (the `options` variable is `{}` then).
 def with_defaults(config)
   network = config['network'].is_a?(Hash) ? config['network'].dup : {}
   network['provider'] = network['provider'] || 'weave'
@@ -77,13 +93,10 @@ def with_defaults(config)
   service = IPAddr.new(network['service_cidr'])
   network['dns_service_ip'] = IPAddr.new(service.to_i + 10, service.family).to_s
   network['node_local_dns_cache'] = true if network['node_local_dns_cache'].nil?
-  firewalld = network['firewalld'].is_a?(Hash) ? network['firewalld'].dup : {}
-  firewalld['enabled'] = false if firewalld['enabled'].nil?
-  network['firewalld'] = firewalld
-  if network.key?('custom') && !network['custom'].nil?
-    custom = network['custom'].dup
-    custom['options'] = {} unless custom['options'].is_a?(Hash)
-    network['custom'] = custom
+  if network['firewalld'].is_a?(Hash)
+    network['firewalld'] = network['firewalld'].merge('enabled' => network['firewalld']['enabled'] || false)
+  else
+    network['firewalld'] = nil
   end
   config.merge('network' => network)
 end
@@ -95,12 +108,12 @@ def context_of(cluster_yml)
   attributes = config.to_h { |key, value| [key, structured(value, [key.to_s])] }
   # `networking`, our alias of `network` (the spelling the spec's examples use), is the same struct.
   attributes['networking'] = attributes['network']
-  cluster_config = ConfigStruct.new(attributes)
+  cluster_config = ConfigStruct.new(attributes, [])
   {
     name: 'custom_network',
     cluster_config: cluster_config,
     options: cluster_config.network.custom&.options || {},
-    firewalld_enabled: cluster_config.network.firewalld.enabled,
+    firewalld_enabled: cluster_config.network.firewalld&.enabled || false,
     reload_iptables: false
   }
 end
