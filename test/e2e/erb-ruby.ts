@@ -3,7 +3,7 @@
  * rendered it (test/helpers/render-erb.rb), and by our engine, in-process through the render pipeline's own
  * stages (loadClusterConfig, discoverManifests, renderTemplates), and the texts are compared byte for byte.
  * A case is a folder of test/fixtures/erb-ruby/ holding a cluster.yml whose manifest_path names the
- * templates, and a README line saying what it covers; the spec's example and config-spec count as cases too.
+ * templates, and a README line saying what it covers; the spec's example (examples/flannel) is a case too.
  *
  * Cases that do not render as Ruby does yet are listed in test/fixtures/erb-ruby/todo.json with the reason:
  * they run as tap todos, so the suite stays green while the interpreter grows, and a listed case that now
