@@ -43,3 +43,30 @@ install_go_tool helm3 helm.sh/helm/v3/cmd/helm "$HELM3_VERSION"
 install_go_tool helm4 helm.sh/helm/v4/cmd/helm "$HELM4_VERSION"
 # kubectl finds plugins by their kubectl- prefix: `kubectl krew` runs this one.
 install_go_tool kubectl-krew sigs.k8s.io/krew/cmd/krew "$KREW_VERSION"
+
+# Ruby renders the ERB differential suite's templates as Pharos did (test/e2e/erb-ruby.ts); only the tests
+# need it, never the CLI. Debian's package: apt-get as root, otherwise how to install it (that test then
+# skips, or fails under CI=true).
+ensure_ruby() {
+  if command -v ruby >/dev/null 2>&1; then
+    say "ruby $(ruby -e 'print RUBY_VERSION') already installed"
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    printf 'install-tools: ruby is missing, so test/e2e/erb-ruby.ts will skip; install it with `sudo apt-get install ruby` (Debian, Ubuntu) or your system'"'"'s ruby package\n' >&2
+    return
+  fi
+  say "installing ruby (apt-get install ruby)"
+  local install=(apt-get install -y -qq --no-install-recommends ruby) output
+  if ! output=$(DEBIAN_FRONTEND=noninteractive "${install[@]}" 2>&1); then
+    # A fresh container has no package lists: fetch them once and try again.
+    case $output in
+      *'Unable to locate package'*)
+        apt-get update -qq >/dev/null 2>&1 || true
+        output=$(DEBIAN_FRONTEND=noninteractive "${install[@]}" 2>&1) && return ;;
+    esac
+    printf 'install-tools: apt-get install ruby failed, so test/e2e/erb-ruby.ts will skip:\n%s\n' "$output" >&2
+  fi
+}
+
+ensure_ruby
