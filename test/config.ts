@@ -328,8 +328,8 @@ t.test('wrong types', async (t) => {
     line: 3,
     col: 14,
   })
-  t.match(await failure(t, 'network:\n  node_local_dns_cache: yes\n'), {
-    message: 'network.node_local_dns_cache must be true or false, not "yes"',
+  t.match(await failure(t, 'network:\n  node_local_dns_cache: y\n'), {
+    message: 'network.node_local_dns_cache must be true or false, not "y"',
     line: 2,
     col: 25,
   })
@@ -468,8 +468,8 @@ t.test('every diagnostic of cluster.yml: its words, its hint and its place', asy
     ["network:\n  firewalld: 5\n", {}, false, [
       { severity: "error", message: "network.firewalld must be a mapping of keys, not 5", hint: "write the keys of network.firewalld indented below it", line: 2, col: 14 },
     ]],
-    ["network:\n  firewalld:\n    enabled: yes\n", {}, false, [
-      { severity: "error", message: "network.firewalld.enabled must be true or false, not \"yes\"", hint: "write true or false (YAML 1.2 reads yes/no/on/off as strings); the default is false", line: 3, col: 14 },
+    ["network:\n  firewalld:\n    enabled: n\n", {}, false, [
+      { severity: "error", message: "network.firewalld.enabled must be true or false, not \"n\"", hint: "write true or false (or yes/no, on/off, as Pharos read YAML 1.1); the default is false", line: 3, col: 14 },
     ]],
     ["network:\n  custom: 5\n", {}, false, [
       { severity: "error", message: "network.custom must be a mapping of keys, not 5", hint: "write the keys of network.custom indented below it", line: 2, col: 11 },

@@ -25,11 +25,11 @@ t.test('splits, drops empty and comment-only documents, keeps order and lines', 
 })
 
 t.test('expands kind: List with item lines', async (t) => {
-  const text = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: x}\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: y}\n'
+  const text = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: x}\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: z}\n'
   const docs = checkDocuments([{ source: source('l.yml'), text }])
   t.same(docs.map((d) => [d.object.kind, d.object.metadata.name, d.line]), [
     ['ServiceAccount', 'x', 4],
-    ['ServiceAccount', 'y', 7],
+    ['ServiceAccount', 'z', 7],
   ])
   t.equal(docs[0]?.yaml.toString(), 'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: x }\n')
 })

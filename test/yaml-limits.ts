@@ -65,7 +65,7 @@ t.test("yaml's warnings do not reach the user's stderr as Node process warnings"
   const listener = (warning: Error) => warnings.push(warning.message)
   process.on('warning', listener)
   t.teardown(() => process.off('warning', listener))
-  t.same(parseYamlDocument('? [a, b]\n: 1\n', options()).toJS(), { '[ a, b ]': 1 })
+  t.same(parseYamlDocument('? [a, b]\n: 1\n', options()).toJS(), { '[ a, b ]': 1n })
   t.same(parseYamlStream('? {a: 1}\n: 2\n', options())[0]?.toJS(), { '{ a: 1 }': 2 })
   await new Promise((resolve) => setImmediate(resolve))
   t.same(warnings, [])
