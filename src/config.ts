@@ -500,7 +500,8 @@ class Report {
     }
     const diagnostic: Diagnostic = {
       severity,
-      message: severity === 'error' ? `invalid YAML: ${message}` : message,
+      // A value Pharos refused is valid YAML: the message says what Pharos made of it.
+      message: severity === 'error' && problem.code !== ('BAD_SCALAR' as string) ? `invalid YAML: ${message}` : message,
       file: this.file,
       hint: hints[problem.code] ?? `fix the YAML syntax of ${basename(this.file)} here`,
     }

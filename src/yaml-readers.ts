@@ -191,8 +191,8 @@ export function readerOptions(reader: YamlReader) {
     : { version: '1.1', merge: false, customTags: tags([kubectlTag]) } as const
 }
 
-/** Options for a document written out: strings kubectl would read as something else are quoted. */
-export const OUTPUT_DOCUMENT_OPTIONS = { compat: [kubectlTag] }
+/** Options for a document written out: strings kubectl or Psych would read as something else are quoted. */
+export const OUTPUT_DOCUMENT_OPTIONS = { compat: [kubectlTag, psychTag] }
 
 export interface ReaderProblem {
   node: Node

@@ -322,6 +322,41 @@ t.test('a folder without manifests: dotfiles and other files do not count', asyn
   t.match(notManifest, { message: /manifest path is not a manifest file: .*notes\.txt$/, line: 4, col: 20 })
 })
 
+t.test('cluster.yml reads as Pharos read it: YAML 1.1 as Psych 3 reads it, merge keys included', async (t) => {
+  // What Ruby 2.5's Psych (3.0.2) made of each value, checked by hand with its ScalarScanner in Ruby 3.1.
+  const loaded = await load(t, [
+    'network:',
+    '  provider: custom',
+    '  node_local_dns_cache: no',
+    '  firewalld:',
+    '    enabled: on',
+    '  custom:',
+    '    manifest_path: ./a.yml',
+    '    options:',
+    '      <<: {mtu: 1400, ipip: Always, mode: 0644}',
+    '      mtu: 1_450',
+    '      ratio: 1.0',
+    '      interval: 1:30',
+    '      letter: y',
+    '',
+  ].join('\n'), manifests)
+  t.equal(loaded.config.network.node_local_dns_cache, false)
+  t.equal(loaded.config.network.firewalld.enabled, true)
+  t.strictSame(loaded.config.network.custom?.options, { mtu: 1450, ipip: 'Always', mode: 420, ratio: 1, interval: 5400, letter: 'y' })
+  t.strictSame(loaded.document.getIn(['network', 'custom', 'options', 'mtu']), 1450n, 'the document keeps Integer as bigint')
+  t.strictSame(loaded.document.getIn(['network', 'custom', 'options', 'ratio']), 1, 'and Float as number')
+  t.same(Object.keys(loaded.config.network.custom?.options ?? {}), ['mtu', 'ipip', 'mode', 'ratio', 'interval', 'letter'])
+})
+
+t.test('a value Pharos refused to load is an error at its place', async (t) => {
+  t.match(await failure(t, 'name: x\nnetwork:\n  provider: weave\ncreated: 2001-12-14\n'), {
+    message: '2001-12-14 reads as a Ruby Date, which Pharos\' YAML.safe_load refused ("Tried to load unspecified class: Date")',
+    line: 4,
+    col: 10,
+    hint: 'quote the value to keep it as text (Pharos needed the quotes too)',
+  })
+})
+
 t.test('wrong types', async (t) => {
   t.match(await failure(t, 'network:\n  custom:\n    options: [mtu]\n'), {
     message: 'network.custom.options must be a mapping of keys, not a list',
