@@ -187,6 +187,11 @@ function yamlError(source: ManifestSource, text: string, error: YAMLError): Mani
       'collections nested several hundred levels deep are not a Kubernetes object; flatten the document')
   }
   const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'YAML error'
+  // Valid YAML that kubectl refuses (see yaml-readers.ts): the message says why.
+  if (error.code === ('BAD_SCALAR' as string)) return manifestError(source, text, line, col, message, 'quote the value to send it as text')
+  if (error.code === ('BAD_MERGE' as string)) {
+    return manifestError(source, text, line, col, message, 'merge a mapping (`<<: *name`) or a list of them, or write the keys out')
+  }
   return manifestError(source, text, line, col, `invalid YAML: ${message}`, 'fix the YAML syntax')
 }
 

@@ -355,7 +355,8 @@ export function indentQuotedContinuations(text: string): string {
   return result
 }
 
-const MAX_QUOTE_REPAIRS = 1000
+/** Each repair lexes the whole text again: a bound keeps a hostile file from making that quadratic. */
+const MAX_QUOTE_REPAIRS = 100
 
 /** Where the first double-quoted scalar at or after `from` that `yaml` leaves unclosed starts. */
 function unclosedQuote(text: string, from: number): number | undefined {

@@ -236,3 +236,17 @@ t.test('a name kubectl reads as another type is no name', async (t) => {
     message: 'document has no metadata.name',
   })
 })
+
+t.test('values kubectl refuses are errors at their line, with what to do', async (t) => {
+  t.throws(() => checkDocuments([{ source: source('inf.yml'), text: `${cm('a')}data:\n  a: .inf\n` }]), {
+    message: '.inf is not a number JSON can carry: kubectl refuses it ("unsupported value")',
+    line: 7,
+    col: 6,
+    hint: 'quote the value to send it as text',
+  })
+  t.throws(() => checkDocuments([{ source: source('merge.yml'), text: `${cm('a')}data:\n  <<: [a, b]\n` }]), {
+    message: /^map merge requires map or sequence of maps as the value/,
+    line: 7,
+    col: 3,
+  })
+})
