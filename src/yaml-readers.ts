@@ -128,7 +128,7 @@ function goParseInt(text: string): number | undefined {
   if (!match) return undefined
   const [, sign, digits] = match as unknown as [string, string, string]
   const octal = /^0[0-7]/.test(digits) ? `0o${digits.slice(1)}` : digits
-  const value = BigInt(octal.toLowerCase().replace(/^0([xob])/, '0$1'))
+  const value = BigInt(octal.toLowerCase())
   const result = sign === '-' ? -value : value
   if (result < -(2n ** 63n) || result >= 2n ** 64n) return undefined
   return Number(result)
@@ -169,11 +169,19 @@ const psychTaggedTags: ScalarTag[] = [
     tag: 'tag:yaml.org,2002:float',
     resolve: (text) => {
       const value = psychScalar(text)
-      return new Scalar(typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : Number.NaN)
+      if (typeof value === 'bigint') return new Scalar(Number(value))
+      // Ruby's Float() raises on anything else: Pharos stopped there.
+      return typeof value === 'number' ? new Scalar(value) : refused('Float', text)
     },
   },
   { identify: () => false, tag: 'tag:yaml.org,2002:binary', resolve: (text) => Buffer.from(text, 'base64').toString('latin1') },
   ...['int', 'bool', 'null', 'timestamp'].map((name): ScalarTag => ({ ...psychTag, default: false, tag: `tag:yaml.org,2002:${name}` })),
+]
+
+/** Explicit tags on scalars as go-yaml v2 reads them: `!!str` is a string, the others resolve as if untagged. */
+const kubectlTaggedTags: ScalarTag[] = [
+  { identify: () => false, tag: 'tag:yaml.org,2002:str', resolve: (text) => text },
+  ...['int', 'float', 'bool', 'null', 'timestamp'].map((name): ScalarTag => ({ ...kubectlTag, default: false, tag: `tag:yaml.org,2002:${name}` })),
 ]
 
 /**
@@ -188,7 +196,7 @@ export function readerOptions(reader: YamlReader) {
   }
   return reader === 'psych'
     ? { version: '1.1', merge: false, intAsBigInt: true, customTags: tags([psychTag, ...psychTaggedTags]) } as const
-    : { version: '1.1', merge: false, customTags: tags([kubectlTag]) } as const
+    : { version: '1.1', merge: false, customTags: tags([kubectlTag, ...kubectlTaggedTags]) } as const
 }
 
 /** Options for a document written out: strings kubectl or Psych would read as something else are quoted. */

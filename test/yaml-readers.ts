@@ -1,6 +1,6 @@
 import t from 'tap'
-import { Scalar } from 'yaml'
-import { indentQuotedContinuations, kubectlScalar, psychScalar, REFUSED } from '../src/yaml-readers.js'
+import { parseDocument, Scalar } from 'yaml'
+import { indentQuotedContinuations, kubectlScalar, psychScalar, readerOptions, REFUSED } from '../src/yaml-readers.js'
 
 t.test('plain scalars as Pharos read them: Psych 3.0.2', async (t) => {
   // Expected values obtained by hand from Ruby 3.1 with Psych 3.0.2's lib/psych/scalar_scanner.rb loaded
@@ -58,4 +58,15 @@ t.test('double-quoted continuation lines are indented past the column of the ope
   t.equal(indentQuotedContinuations('a: "x\n---\ny"\n'), 'a: "x\n---\n    y"\n', 'a document marker is left for the error')
   const fine = 'a: "x\n  y"\n'
   t.equal(indentQuotedContinuations(fine), fine)
+})
+
+t.test('explicit tags: !!str is a string, !!int and !!float read the text as each program does', async (t) => {
+  // Ruby (Psych 3.0.2's scanner): {"a"=>3, "b"=>3.0, "c"=>"12", "d"=>"123"}; `!!float abc` raises in Float().
+  const psych = parseDocument('a: !!int "3"\nb: !!float 3\nc: !!str 12\nd: |-\n  123\n', readerOptions('psych'))
+  t.strictSame(psych.toJS(), { a: 3n, b: 3, c: '12', d: '123' })
+  const refusedFloat = parseDocument('a: !!float abc\n', readerOptions('psych')).get('a', true) as Scalar & { [REFUSED]?: string }
+  t.equal(refusedFloat[REFUSED], 'Float')
+  // kubectl v1.32, by hand (`kubectl label --local -f`): {"a": 3, "b": "on", "c": true}.
+  const kubectl = parseDocument('a: !!int 3\nb: !!str on\nc: !!bool on\n', readerOptions('kubectl'))
+  t.strictSame(kubectl.toJS(), { a: 3, b: 'on', c: true })
 })
