@@ -2,7 +2,7 @@
  * YAML read the way the programs these files were written for read it, not as YAML 1.2 (the `yaml`
  * package's default), since the same text means different data to them:
  * - cluster.yml as Pharos read it: Psych 3.0 (Ruby 2.5's libyaml binding; Pharos' Dockerfile and release
- *   builds ran Ruby 2.5) through `YAML.safe_load(text, [], [], true)`: YAML 1.1 scalars as Psych's
+ *   builds ran Ruby 2.5) through `YAML.safe_load(text, [], [], true)` (pharos-cluster's yaml_file.rb): YAML 1.1 scalars as Psych's
  *   ScalarScanner reads them (`yes`/`on`/`off` booleans in any letter case but not `y`/`n`, `0644` octal,
  *   `1_000` and `1,000`, sexagesimal `12:30`), and no Date, Time or Symbol (safe_load refuses them);
  * - manifests as kubectl reads them: sigs.k8s.io/yaml, which is go-yaml v2's YAML 1.1 (`y`, `on`, `0644`,
@@ -209,9 +209,8 @@ export interface ReaderProblem {
 }
 
 /**
- * What the reader does after scalars are resolved: quoted and block scalars are strings unless tagged,
- * a block scalar ending the text keeps libyaml's value, merge keys are merged. The first value the
- * program would refuse is returned.
+ * What the reader does once scalars are resolved: a block scalar ending the text gets libyaml's value,
+ * merge keys are merged. Returns the first value the program would refuse.
  */
 export function finishDocument(doc: Document.Parsed, text: string, reader: YamlReader): ReaderProblem | undefined {
   let problem: ReaderProblem | undefined
@@ -233,7 +232,7 @@ export function finishDocument(doc: Document.Parsed, text: string, reader: YamlR
 }
 
 function refusal(className: string, text: string): string {
-  if (className === 'Float') return `${text} is a number Pharos' YAML reader (Psych 3) failed on`
+  if (className === 'Float') return `${text} is a Float Pharos' YAML reader (Psych 3) failed to read: Ruby's Float() refused it`
   return `${text} reads as a Ruby ${className}, which Pharos' YAML.safe_load refused ("Tried to load unspecified class: ${className}")`
 }
 
