@@ -56,7 +56,11 @@ export interface LoadedClusterConfig {
   manifestPath: string
   /** Non-fatal findings (unknown keys, host bits set), each with its line in the config file. */
   warnings: Diagnostic[]
-  /** The parsed file: its nodes keep what plain data loses (Integer or Float, key order, key types). */
+  /**
+   * The parsed file, as Pharos' Psych read it (see yaml-readers.ts): its nodes keep what plain data loses.
+   * A scalar's value is a bigint for a Ruby Integer, a number for a Float, a string, a boolean or null;
+   * mappings hold their keys in order with their types, `<<` merges already applied as Psych applied them.
+   */
   document: Document
 }
 
@@ -295,7 +299,7 @@ function checkBoolean(found: Entry | undefined, path: string, fallback: boolean,
   const value = scalarValue(found.value)
   if (typeof value === 'boolean') return value
   report.add('error', found.at, `${path} must be true or false, not ${describe(found.value)}`,
-    `write true or false (YAML 1.2 reads yes/no/on/off as strings); the default is ${fallback}`)
+    `write true or false (or yes/no, on/off, as Pharos read YAML 1.1); the default is ${fallback}`)
   return fallback
 }
 
@@ -345,7 +349,8 @@ async function checkManifestPath(path: string, at: number | undefined, report: R
 /** The document as plain data, checked values and defaults merged in where Pharos has them. */
 function assembleConfig(doc: Document, checked: CheckedNetwork): ClusterConfig {
   // Aliases were measured by what they expand to when parsed (alias-size); their count alone says little.
-  const data = asRecord(doc.toJS({ maxAliasCount: -1 }))
+  // Plain data is JSON-safe: a Ruby Integer, a bigint in the document, is a number here.
+  const data = asRecord(doc.toJS({ maxAliasCount: -1, reviver: (_key, value) => (typeof value === 'bigint' ? Number(value) : value) }))
   const written = asRecord(data.network)
   const network: NetworkConfig = {
     ...written,
@@ -491,10 +496,12 @@ class Report {
       MULTIPLE_DOCS: `${basename(this.file)} holds a single YAML document; remove the \`---\` separator`,
       TAG_RESOLVE_FAILED: 'the tag is ignored and the value read as plain YAML',
       BAD_ALIAS: 'mark the value it stands for with &name, above this line',
+      BAD_SCALAR: 'quote the value to keep it as text (Pharos needed the quotes too)',
     }
     const diagnostic: Diagnostic = {
       severity,
-      message: severity === 'error' ? `invalid YAML: ${message}` : message,
+      // A value Pharos refused is valid YAML: the message says what Pharos made of it.
+      message: severity === 'error' && problem.code !== ('BAD_SCALAR' as string) ? `invalid YAML: ${message}` : message,
       file: this.file,
       hint: hints[problem.code] ?? `fix the YAML syntax of ${basename(this.file)} here`,
     }

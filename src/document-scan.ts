@@ -8,6 +8,7 @@
 import { parseDocument } from 'yaml'
 import type { ManifestSource } from './discover.js'
 import { objectIdentity, type ManifestObject, type ObjectDocument } from './documents.js'
+import { readerOptions } from './yaml-readers.js'
 
 /** One YAML document of a file, as text. */
 export interface DocumentSlice {
@@ -169,7 +170,8 @@ function parsedIdentity(lines: string[]): ManifestObject | undefined {
     }
     if (keep) kept.push(line)
   }
-  const doc = parseDocument(kept.join('\n'), { uniqueKeys: true })
+  // Read as kubectl reads them, as the full parse does: `name: on` is no name.
+  const doc = parseDocument(kept.join('\n'), { ...readerOptions('kubectl'), uniqueKeys: true })
   if (doc.errors.length > 0) return undefined
   try {
     const value: unknown = doc.toJS()

@@ -1,11 +1,13 @@
 /**
- * Rendered text → checked Kubernetes objects: every document parses, empty ones are dropped, `kind: List`
- * is expanded, each object has apiVersion/kind/metadata.name, and no object is defined twice.
+ * Rendered text → checked Kubernetes objects: every document parses, read as kubectl reads it (YAML 1.1 as
+ * go-yaml v2 reads it: `on` is true, `0644` is 420; see yaml-readers.ts), empty ones are dropped,
+ * `kind: List` is expanded, each object has apiVersion/kind/metadata.name, and no object is defined twice.
  */
 import { Document, isMap, isSeq, LineCounter, visit, type Node, type YAMLError } from 'yaml'
 import { codeFrame, ManifestError } from './errors.js'
 import { Budget, DEFAULT_LIMITS, type Limits } from './limits.js'
 import { parseYamlStream } from './yaml-limits.js'
+import { OUTPUT_DOCUMENT_OPTIONS } from './yaml-readers.js'
 import { formatObjectName } from './object-name.js'
 import type { ManifestSource } from './discover.js'
 
@@ -116,7 +118,7 @@ function parseManifest({ source, text }: RenderedManifest, limits: Limits, nodeB
         const at = place(node.range?.[0] ?? 0)
         const item = requireObjectFields(source, text, at.line, node.toJS(doc) as Record<string, unknown>)
         // An item may use an anchor of another item: on its own it keeps what the alias stands for.
-        const yaml = hasAlias(node) ? new Document(item) : documentOf(node)
+        const yaml = hasAlias(node) ? new Document(item, OUTPUT_DOCUMENT_OPTIONS) : documentOf(node)
         documents.push({ source, documentIndex, line: at.line, object: item, yaml, lineStarts })
       })
       return
@@ -137,8 +139,13 @@ function hasAlias(node: Node): boolean {
   return found
 }
 
+/**
+ * A document to write out: values as kubectl read them, written so that every YAML reader (kubectl's
+ * go-yaml v2, kustomize's go-yaml v3, YAML 1.2) reads the same: `on` is written `true`, `0644` as 420, and
+ * a string that kubectl would read as something else is quoted.
+ */
 function documentOf(node: Node, from?: Document): Document {
-  const doc = new Document()
+  const doc = new Document(undefined, OUTPUT_DOCUMENT_OPTIONS)
   doc.contents = node
   if (from) {
     doc.commentBefore = from.commentBefore
@@ -180,6 +187,11 @@ function yamlError(source: ManifestSource, text: string, error: YAMLError): Mani
       'collections nested several hundred levels deep are not a Kubernetes object; flatten the document')
   }
   const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'YAML error'
+  // Valid YAML that kubectl refuses (see yaml-readers.ts): the message says why.
+  if (error.code === ('BAD_SCALAR' as string)) return manifestError(source, text, line, col, message, 'quote the value to send it as text')
+  if (error.code === ('BAD_MERGE' as string)) {
+    return manifestError(source, text, line, col, message, 'merge a mapping (`<<: *name`) or a list of them, or write the keys out')
+  }
   return manifestError(source, text, line, col, `invalid YAML: ${message}`, 'fix the YAML syntax')
 }
 

@@ -21,6 +21,7 @@ import {
   YAMLParseError,
   type Alias,
   type Document,
+  type ErrorCode,
   type LineCounter,
   type Node,
   type ParseOptions,
@@ -28,6 +29,7 @@ import {
   type SchemaOptions,
 } from 'yaml'
 import { LimitError, type Budget, type Limits } from './limits.js'
+import { finishDocument, indentQuotedContinuations, readerOptions, type YamlReader } from './yaml-readers.js'
 
 export type YamlOptions = ParseOptions & DocumentOptions & SchemaOptions
 
@@ -37,6 +39,11 @@ export interface YamlLimitOptions {
   /** The run's `yaml-nodes` budget, shared by every file it parses. */
   nodeBudget: Budget
   lineCounter: LineCounter
+  /**
+   * Whose reading of YAML 1.1 the text gets (see yaml-readers.ts): by default a stream is manifests, read
+   * as kubectl reads them, and a single document is cluster.yml, read as Pharos (Psych) read it.
+   */
+  reader?: YamlReader
 }
 
 /** An upper bound of the nodes in `text`, cheap to count: lines plus flow separators and openers. */
@@ -53,19 +60,45 @@ export function estimateYamlNodes(text: string): number {
 /** Every document of a stream, checked as the module comment says; problems land in `doc.errors`. */
 export function parseYamlStream(text: string, options: YamlLimitOptions, yamlOptions: YamlOptions = {}): Document.Parsed[] {
   countNodes(text, options)
-  const parsed = parseAllDocuments(text, { ...yamlOptions, ...CHECKED_BY_US, lineCounter: options.lineCounter })
-  // An EmptyStream (no document at all) is not an array.
-  const documents = Array.isArray(parsed) ? parsed : []
-  for (const doc of documents) checkParsed(doc, options)
+  const reader = options.reader ?? 'kubectl'
+  const parse = (source: string) => {
+    const parsed = parseAllDocuments(source, { ...readerOptions(reader), ...yamlOptions, ...CHECKED_BY_US, lineCounter: options.lineCounter })
+    // An EmptyStream (no document at all) is not an array.
+    return Array.isArray(parsed) ? parsed : []
+  }
+  const { source, result: documents } = parseLikeLibyaml(text, options, parse)
+  for (const doc of documents) checkParsed(doc, source, reader, options)
   return documents
 }
 
 /** A single document (cluster.yml), checked the same way. */
 export function parseYamlDocument(text: string, options: YamlLimitOptions, yamlOptions: YamlOptions = {}): Document.Parsed {
   countNodes(text, options)
-  const doc = parseDocument(text, { ...yamlOptions, ...CHECKED_BY_US, lineCounter: options.lineCounter })
-  checkParsed(doc, options)
+  const reader = options.reader ?? 'psych'
+  const parse = (source: string) => [parseDocument(source, { ...readerOptions(reader), ...yamlOptions, ...CHECKED_BY_US, lineCounter: options.lineCounter })]
+  const { source, result } = parseLikeLibyaml(text, options, parse)
+  const doc = result[0] as Document.Parsed
+  checkParsed(doc, source, reader, options)
   return doc
+}
+
+/**
+ * The documents as parsed; where `yaml` stops at a double-quoted scalar whose continuation lines libyaml
+ * reads, they are indented and the text parsed again (lines keep their numbers; see yaml-readers.ts).
+ */
+function parseLikeLibyaml(
+  text: string,
+  options: YamlLimitOptions,
+  parse: (source: string) => Document.Parsed[],
+): { source: string; result: Document.Parsed[] } {
+  const result = parse(text)
+  const unclosedQuote = result.some((doc) => doc.errors.some((e) => e.code === 'MISSING_CHAR' && e.message.startsWith('Missing closing "quote')))
+  if (!unclosedQuote) return { source: text, result }
+  const source = indentQuotedContinuations(text)
+  if (source === text) return { source, result }
+  // The line counter saw the first parse; it counts the second alone.
+  options.lineCounter.lineStarts.splice(0)
+  return { source, result: parse(source) }
 }
 
 // Duplicate keys are found here, in linear time. yaml's warnings (a mapping used as a key) would reach the
@@ -77,11 +110,12 @@ function countNodes(text: string, options: YamlLimitOptions): void {
   options.nodeBudget.use(nodes, () => `too much YAML: about ${nodes} nodes in this file`, { file: options.file })
 }
 
-function checkParsed(doc: Document.Parsed, options: YamlLimitOptions): void {
+function checkParsed(doc: Document.Parsed, source: string, reader: YamlReader, options: YamlLimitOptions): void {
   if (doc.errors.length > 0) return
-  const addError = (node: Node, code: 'DUPLICATE_KEY' | 'BAD_ALIAS', message: string) => {
+  const addError = (node: Node, code: 'DUPLICATE_KEY' | 'BAD_ALIAS' | 'BAD_SCALAR' | 'BAD_MERGE', message: string) => {
     const [start, end] = node.range ?? [0, 0]
-    const error = new YAMLParseError([start, end], code, message)
+    // BAD_SCALAR and BAD_MERGE are ours: what the program these files were written for refuses.
+    const error = new YAMLParseError([start, end], code as ErrorCode, message)
     error.linePos = [options.lineCounter.linePos(start), options.lineCounter.linePos(end)]
     doc.errors.push(error)
   }
@@ -102,6 +136,8 @@ function checkParsed(doc: Document.Parsed, options: YamlLimitOptions): void {
       limits: options.limits,
     })
   }
+  const problem = finishDocument(doc, source, reader)
+  if (problem) addError(problem.node, problem.code, problem.message)
 }
 
 /** The first key of a mapping that repeats an earlier key of the same mapping, as yaml's uniqueKeys sees keys. */

@@ -322,14 +322,49 @@ t.test('a folder without manifests: dotfiles and other files do not count', asyn
   t.match(notManifest, { message: /manifest path is not a manifest file: .*notes\.txt$/, line: 4, col: 20 })
 })
 
+t.test('cluster.yml reads as Pharos read it: YAML 1.1 as Psych 3 reads it, merge keys included', async (t) => {
+  // What Ruby 2.5's Psych (3.0.2) made of each value, checked by hand with its ScalarScanner in Ruby 3.1.
+  const loaded = await load(t, [
+    'network:',
+    '  provider: custom',
+    '  node_local_dns_cache: no',
+    '  firewalld:',
+    '    enabled: on',
+    '  custom:',
+    '    manifest_path: ./a.yml',
+    '    options:',
+    '      <<: {mtu: 1400, ipip: Always, mode: 0644}',
+    '      mtu: 1_450',
+    '      ratio: 1.0',
+    '      interval: 1:30',
+    '      letter: y',
+    '',
+  ].join('\n'), manifests)
+  t.equal(loaded.config.network.node_local_dns_cache, false)
+  t.equal(loaded.config.network.firewalld.enabled, true)
+  t.strictSame(loaded.config.network.custom?.options, { mtu: 1450, ipip: 'Always', mode: 420, ratio: 1, interval: 5400, letter: 'y' })
+  t.strictSame(loaded.document.getIn(['network', 'custom', 'options', 'mtu']), 1450n, 'the document keeps Integer as bigint')
+  t.strictSame(loaded.document.getIn(['network', 'custom', 'options', 'ratio']), 1, 'and Float as number')
+  t.same(Object.keys(loaded.config.network.custom?.options ?? {}), ['mtu', 'ipip', 'mode', 'ratio', 'interval', 'letter'])
+})
+
+t.test('a value Pharos refused to load is an error at its place', async (t) => {
+  t.match(await failure(t, 'name: x\nnetwork:\n  provider: weave\ncreated: 2001-12-14\n'), {
+    message: '2001-12-14 reads as a Ruby Date, which Pharos\' YAML.safe_load refused ("Tried to load unspecified class: Date")',
+    line: 4,
+    col: 10,
+    hint: 'quote the value to keep it as text (Pharos needed the quotes too)',
+  })
+})
+
 t.test('wrong types', async (t) => {
   t.match(await failure(t, 'network:\n  custom:\n    options: [mtu]\n'), {
     message: 'network.custom.options must be a mapping of keys, not a list',
     line: 3,
     col: 14,
   })
-  t.match(await failure(t, 'network:\n  node_local_dns_cache: yes\n'), {
-    message: 'network.node_local_dns_cache must be true or false, not "yes"',
+  t.match(await failure(t, 'network:\n  node_local_dns_cache: y\n'), {
+    message: 'network.node_local_dns_cache must be true or false, not "y"',
     line: 2,
     col: 25,
   })
@@ -468,8 +503,8 @@ t.test('every diagnostic of cluster.yml: its words, its hint and its place', asy
     ["network:\n  firewalld: 5\n", {}, false, [
       { severity: "error", message: "network.firewalld must be a mapping of keys, not 5", hint: "write the keys of network.firewalld indented below it", line: 2, col: 14 },
     ]],
-    ["network:\n  firewalld:\n    enabled: yes\n", {}, false, [
-      { severity: "error", message: "network.firewalld.enabled must be true or false, not \"yes\"", hint: "write true or false (YAML 1.2 reads yes/no/on/off as strings); the default is false", line: 3, col: 14 },
+    ["network:\n  firewalld:\n    enabled: n\n", {}, false, [
+      { severity: "error", message: "network.firewalld.enabled must be true or false, not \"n\"", hint: "write true or false (or yes/no, on/off, as Pharos read YAML 1.1); the default is false", line: 3, col: 14 },
     ]],
     ["network:\n  custom: 5\n", {}, false, [
       { severity: "error", message: "network.custom must be a mapping of keys, not 5", hint: "write the keys of network.custom indented below it", line: 2, col: 11 },

@@ -3,6 +3,7 @@ import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments, checkDocumentsOf, documentKey, objectIdentity } from '../src/documents.js'
 import { LimitError, resolveLimits } from '../src/limits.js'
 import { ManifestError } from '../src/errors.js'
+import { documentStream } from '../src/output.js'
 
 const source = (name: string, engine: ManifestSource['engine'] = 'plain'): ManifestSource => ({
   path: `/set/${name}`,
@@ -25,11 +26,11 @@ t.test('splits, drops empty and comment-only documents, keeps order and lines', 
 })
 
 t.test('expands kind: List with item lines', async (t) => {
-  const text = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: x}\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: y}\n'
+  const text = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: x}\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata: {name: z}\n'
   const docs = checkDocuments([{ source: source('l.yml'), text }])
   t.same(docs.map((d) => [d.object.kind, d.object.metadata.name, d.line]), [
     ['ServiceAccount', 'x', 4],
-    ['ServiceAccount', 'y', 7],
+    ['ServiceAccount', 'z', 7],
   ])
   t.equal(docs[0]?.yaml.toString(), 'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: x }\n')
 })
@@ -175,4 +176,77 @@ t.test('YAML errors: the message without its position (that goes in the location
   t.match(templated.hint, /^fix the YAML syntax; the excerpt shows the template's output, not its source$/)
   const bare = t.throws(() => checkDocuments([{ source: source('t.yml.erb', 'erb'), text: '- 1\n' }])) as ManifestError
   t.equal(bare.hint, "the excerpt shows the template's output, not its source", 'no hint of its own: only the excerpt note')
+})
+
+t.test('manifests read as kubectl reads them, written so that every reader reads the same', async (t) => {
+  const text = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: x # kept',
+    'x: &a {p: "1", q: "2"}',
+    'data:',
+    '  a: on',
+    '  b: "on"',
+    '  c: 0644',
+    '  d: y',
+    '  e: "0o17"',
+    '  f: 12:30',
+    '  g: "a',
+    'b"',
+    '  <<: *a',
+    '  q: "7"',
+    '  i: 1e3',
+    '  l: |',
+    '    x',
+    '    y',
+  ].join('\n')
+  const [doc] = checkDocuments([{ source: source('cm.yml'), text }])
+  // What kubectl v1.32 sends for this file, by hand: `kubectl label --local -f cm.yml x=y -o json`
+  // (except `l`: kubectl adds a line break at the end of the file; Pharos, through libyaml, did not).
+  t.strictSame(doc?.object.data, { a: true, b: 'on', c: 420, d: true, e: '0o17', f: '12:30', g: 'a b', p: '1', q: '7', i: 1000, l: 'x\ny' })
+  // kubectl (go-yaml v2) and kustomize (go-yaml v3) both read these bytes as the object above (checked by
+  // hand with `kubectl label --local -f` and `kubectl kustomize`).
+  t.equal(documentStream(doc ? [doc] : []), [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: x # kept',
+    'x: &a { p: "1", q: "2" }',
+    'data:',
+    '  a: true',
+    '  b: "on"',
+    '  c: 420',
+    '  d: true',
+    '  e: "0o17"',
+    '  f: "12:30"',
+    '  g: "a b"',
+    '  p: "1"',
+    '  q: "7"',
+    '  i: 1000',
+    '  l: |-',
+    '    x',
+    '    y',
+    '',
+  ].join('\n'))
+})
+
+t.test('a name kubectl reads as another type is no name', async (t) => {
+  t.throws(() => checkDocuments([{ source: source('n.yml'), text: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: on\n' }]), {
+    message: 'document has no metadata.name',
+  })
+})
+
+t.test('values kubectl refuses are errors at their line, with what to do', async (t) => {
+  t.throws(() => checkDocuments([{ source: source('inf.yml'), text: `${cm('a')}data:\n  a: .inf\n` }]), {
+    message: '.inf is not a number JSON can carry: kubectl refuses it ("unsupported value")',
+    line: 7,
+    col: 6,
+    hint: 'quote the value to send it as text',
+  })
+  t.throws(() => checkDocuments([{ source: source('merge.yml'), text: `${cm('a')}data:\n  <<: [a, b]\n` }]), {
+    message: /^map merge requires map or sequence of maps as the value/,
+    line: 7,
+    col: 3,
+  })
 })

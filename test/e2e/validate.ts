@@ -209,11 +209,12 @@ t.test('what the quick read cannot judge goes to the parser: custom resources of
     'dup.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: "1"\n  a: "2"\n',
     // kubeconform does not report namespaces: it cannot tell these two apart.
     'twins.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: a\n---\n' +
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: b\ndata:\n  n: 1\n',
+      // (not `n:`: kubectl reads that key as false)
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: b\ndata:\n  num: 1\n',
   })
   const twins = await pharosNet(['validate', 'twins.yml', '--schema-location', schemas], { cwd: dir })
   t.equal(twins.exitCode, 1)
-  t.match(twins.stdout, /^twins\.yml:13: error: ConfigMap b\/cfg: data\.n: got number, want string$/m)
+  t.match(twins.stdout, /^twins\.yml:13: error: ConfigMap b\/cfg: data\.num: got number, want string$/m)
   t.match(twins.stdout, /2 resources: 1 valid, 1 invalid/)
 
   const widgets = await pharosNet(['validate', 'widgets.yml', '--schema-location', schemas, '-o', 'json'], { cwd: dir })
