@@ -7,7 +7,7 @@ import { BASE64, convert, elementsOf, findMethod, methodNames, type Site } from 
 import { formatString } from './format.js'
 import { LIQUID_HINT, type Block, type Expr, type Param, type TemplateSource } from './parse.js'
 import {
-  describeKind, inspect, isTruthy, kindOf, Opaque, rubyEquals, RubyHash, RubyRange, RubySymbol, toS, type RubyRegexp,
+  describeKind, inspect, isTruthy, kindOf, Opaque, rubyEquals, RubyClass, RubyHash, RubyRange, RubySymbol, toS, type RubyRegexp,
   type Value,
 } from './values.js'
 
@@ -330,6 +330,7 @@ export function caseEquals(pattern: Value, value: Value): boolean {
     const method = findMethod(pattern, 'include?')!
     return method.call(pattern as never, [value], undefined as never) === true
   }
+  if (pattern instanceof RubyClass) return pattern.includes(value)
   if (kindOf(pattern) === 'regexp') {
     return (typeof value === 'string' || value instanceof RubySymbol) && (pattern as RubyRegexp).pattern.test(toS(value))
   }

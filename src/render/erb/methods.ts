@@ -6,7 +6,7 @@
 import { formatString } from './format.js'
 import { toYaml } from './yaml.js'
 import {
-  className, compare, describeKind, formatFloat, inspect, isTruthy, kindOf, rubyEquals, RubyHash, RubyRange, RubySymbol, toS,
+  className, compare, describeKind, formatFloat, inspect, isTruthy, kindOf, rubyEquals, RubyClass, RubyHash, RubyRange, RubySymbol, toS,
   type Kind, type RubyRegexp, type Value,
 } from './values.js'
 
@@ -159,7 +159,7 @@ export function arithmetic(operator: string, left: bigint | number, right: Value
         return left / right - (adjust ? 1n : 0n)
       }
       case '**': {
-        if (right < 0n) return Number(left) ** Number(right)
+        if (right < 0n) return site.fail('Integer ** negative Integer is a Rational, which the ERB subset does not have', 'write the base as a Float: 2.0 ** -1')
         const bits = BigInt(left.toString(2).length) * right
         if (bits > 100_000n) return site.fail(`${left} ** ${right} is too large a number`)
         return left ** right
@@ -376,7 +376,8 @@ define(ALL, 'to_json', [0, 0], (self: Value, _, site) => toJson(self, site))
 define(ALL, 'to_yaml', [0, 0], (self: Value, _, site) => toYaml(self, site))
 define(ALL, 'nil?', [0, 0], (self: Value) => self === null)
 define(ALL, 'frozen? freeze dup clone itself', [0, 0], (self: Value) => self)
-define(ALL, '== eql? equal?', [1, 1], (self: Value, [other]) => rubyEquals(self, other!))
+define(ALL, '== equal?', [1, 1], (self: Value, [other]) => rubyEquals(self, other!))
+define(ALL, 'eql?', [1, 1], (self: Value, [other]) => kindOf(self) === kindOf(other!) && rubyEquals(self, other!))
 define(ALL, '!=', [1, 1], (self: Value, [other]) => !rubyEquals(self, other!))
 define(ALL, '!', [0, 0], (self: Value) => !isTruthy(self))
 define(ALL, 'respond_to?', [1, 2], (self: Value, [name], site) => site.respondsTo(self, toS(name!)))
@@ -385,6 +386,18 @@ define(ALL, 'tap', [0, 0], (self: Value, _, site) => {
   site.yield(self)
   return self
 })
+const WITH_CLASSES: readonly Kind[] = [...ALL, 'class']
+define(WITH_CLASSES, 'class', [0, 0], (self: Value) => RubyClass.ofValue(self))
+define(WITH_CLASSES, 'is_a? kind_of?', [1, 1], (self: Value, [type], site) => classArgument(type!, site).includes(self))
+define(WITH_CLASSES, 'instance_of?', [1, 1], (self: Value, [type], site) => classArgument(type!, site) === RubyClass.ofValue(self))
+define(['class'], 'name to_s inspect', [0, 0], (self: RubyClass) => self.name)
+define(['class'], '== equal? eql?', [1, 1], (self: RubyClass, [other]) => self === other)
+define(['class'], '===', [1, 1], (self: RubyClass, [value]) => self.includes(value!))
+
+function classArgument(value: Value, site: Site): RubyClass {
+  return value instanceof RubyClass ? value : site.fail('class or module required')
+}
+
 define(['nil'], 'to_a', [0, 0], () => [])
 define(['nil'], 'to_i', [0, 0], () => 0n)
 define(['nil'], 'to_f', [0, 0], () => 0)

@@ -7,7 +7,7 @@
 import { codeFrame, TemplateError } from '../../errors.js'
 import { LimitError, type LimitName, type Limits } from '../../limits.js'
 import { compileRegexp } from './regexp.js'
-import { RubySymbol, type RubyRegexp, type Value } from './values.js'
+import { RubyClass, RubySymbol, type RubyRegexp, type Value } from './values.js'
 
 export const LIQUID_HINT = 'for anything more, write the file as a Liquid template (.yml.liquid)'
 export const SUBSET_HINT =
@@ -213,6 +213,8 @@ const RUBY_KEYWORDS = new Set([
   ...['next', 'redo', 'rescue', 'retry', 'return', 'self', 'super', 'undef', 'until', 'while', 'yield'],
   ...['__FILE__', '__LINE__', '__ENCODING__', '__method__'],
 ])
+/** Keywords after which a value has ended: `/` after them divides. */
+const VALUE_KEYWORDS = new Set(['end', 'nil', 'true', 'false', 'self', '__FILE__', '__LINE__', '__method__'])
 /** Ruby constants are not variables: `ENV` is given (cluster.yml.erb reads it), `Base64` has its functions. */
 const PROVIDED_CONSTANTS = new Set(['ENV'])
 const MODULES: Record<string, readonly string[]> = {
@@ -273,8 +275,10 @@ class Parser {
 
   advance(): void {
     this.previousEnd = this.token.end
-    this.afterValue = ['ident', 'number', 'string', 'symbol', 'regexp', 'words'].includes(this.token.kind) ||
-      [')', ']', '}'].includes(this.token.text)
+    const { kind, text } = this.token
+    const isOperatorKeyword = kind === 'ident' && RUBY_KEYWORDS.has(text) && !VALUE_KEYWORDS.has(text)
+    this.afterValue = (['ident', 'number', 'string', 'symbol', 'regexp', 'words'].includes(kind) && !isOperatorKeyword) ||
+      [')', ']', '}'].includes(text)
     this.token = this.lex(this.token.end)
   }
 
@@ -324,7 +328,7 @@ class Parser {
       if (done()) break
       if (closer && this.atEndOfTag()) throw this.unexpected(closer)
       if (!separated && !this.newlineBefore()) throw this.unexpected(closer ?? 'the end of the tag')
-      items.push(this.expression(openBlockAllowed))
+      items.push(this.modified(this.expression(openBlockAllowed)))
     }
     if (items.length === 1) return items[0]!
     if (items.length === 0) {
@@ -332,6 +336,18 @@ class Parser {
       return { type: 'literal', value: null, start, end: start }
     }
     return { type: 'sequence', items, start, end: this.previousEnd }
+  }
+
+  /** `statement if condition`, `statement unless condition` (repeatable, as in Ruby). */
+  private modified(statement: Expr): Expr {
+    let expr = statement
+    while ((this.isKeyword('if') || this.isKeyword('unless')) && !this.newlineBefore()) {
+      const negate = this.token.text === 'unless'
+      this.advance()
+      const condition = this.expression()
+      expr = { type: 'if', branches: [{ condition, negate, body: expr }], start: expr.start, end: condition.end }
+    }
+    return expr
   }
 
   /** Ruby's precedence, loosest first: `and`/`or`, `not`, assignment, `? :`, `..`, `||` … `*`, unary, `.`. */
@@ -418,6 +434,11 @@ class Parser {
         // `-2.abs` is 2: a minus sign is part of the number it touches.
         this.advance()
         this.advance()
+        if (this.isPunct('**')) {
+          // `-2 ** 2` is -(2 ** 2).
+          const operand = this.power({ type: 'literal', value: next.value, start: next.start, end: next.end })
+          return { type: 'negate', operand, start, end: operand.end }
+        }
         const value = typeof next.value === 'bigint' ? -next.value : -next.value
         return this.power(this.postfix({ type: 'literal', value, start, end: next.end }, openBlockAllowed))
       }
@@ -629,6 +650,10 @@ class Parser {
     if (RUBY_KEYWORDS.has(name)) throw this.source.unsupported(name, start)
     const following = this.lex(token.end)
     const isFunction = FUNCTIONS.has(name) && (/^[a-z]/.test(name) || (this.isPunct('(', following) && following.start === token.end))
+    if (Object.hasOwn(RubyClass.KINDS, name) && !isFunction && !this.isPunct('.', following) && !this.isPunct('::', following)) {
+      this.advance()
+      return { type: 'literal', value: RubyClass.of(name), start, end: token.end }
+    }
     if (/^[A-Z]/.test(name) && !PROVIDED_CONSTANTS.has(name) && !isFunction) {
       const methods = MODULES[name]
       const method = this.lex(following.end)

@@ -91,6 +91,41 @@ export class RubyHash {
   }
 }
 
+/** A class named in a template (`x.is_a?(Hash)`, `when String`): only its name and what it holds. */
+export class RubyClass {
+  private static readonly table = new Map<string, RubyClass>()
+
+  private constructor(
+    readonly name: string,
+    /** The kinds whose values are instances of it. */
+    readonly kinds: readonly Kind[],
+  ) {}
+
+  static readonly KINDS: Record<string, readonly Kind[]> = {
+    Object: ['nil', 'boolean', 'integer', 'float', 'string', 'symbol', 'array', 'hash', 'range', 'regexp'],
+    String: ['string'], Symbol: ['symbol'], Integer: ['integer'], Float: ['float'], Numeric: ['integer', 'float'],
+    Array: ['array'], Hash: ['hash'], Range: ['range'], Regexp: ['regexp'], NilClass: ['nil'],
+    TrueClass: ['boolean'], FalseClass: ['boolean'],
+  }
+
+  static of(name: string): RubyClass {
+    let found = RubyClass.table.get(name)
+    if (!found) RubyClass.table.set(name, (found = new RubyClass(name, RubyClass.KINDS[name] ?? [])))
+    return found
+  }
+
+  /** The class of a value. */
+  static ofValue(value: Value): RubyClass {
+    return RubyClass.of(className(value))
+  }
+
+  includes(value: Value): boolean {
+    if (this.name === 'TrueClass') return value === true
+    if (this.name === 'FalseClass') return value === false
+    return this.kinds.includes(kindOf(value))
+  }
+}
+
 /** A compiled Ruby regexp literal (see ./regexp.ts). */
 export interface RubyRegexp {
   readonly kind: 'regexp'
@@ -111,6 +146,7 @@ export type Value =
   | RubyHash
   | RubyRange
   | RubyRegexp
+  | RubyClass
   | Opaque
 
 /** A JavaScript value that is not data (a function handed in by a caller): it can only be refused. */
@@ -119,7 +155,8 @@ export class Opaque {
 }
 
 export type Kind =
-  | 'nil' | 'boolean' | 'integer' | 'float' | 'string' | 'symbol' | 'array' | 'hash' | 'range' | 'regexp' | 'other'
+  | 'nil' | 'boolean' | 'integer' | 'float' | 'string' | 'symbol' | 'array' | 'hash' | 'range' | 'regexp' | 'class'
+  | 'other'
 
 export function kindOf(value: Value): Kind {
   if (value === null) return 'nil'
@@ -138,6 +175,7 @@ export function kindOf(value: Value): Kind {
   if (value instanceof RubySymbol) return 'symbol'
   if (value instanceof RubyRange) return 'range'
   if (value instanceof Opaque) return 'other'
+  if (value instanceof RubyClass) return 'class'
   return 'regexp'
 }
 
@@ -146,7 +184,7 @@ export function describeKind(value: Value): string {
   if (kind === 'other') return `a JavaScript ${typeof (value as Opaque).value}`
   return {
     nil: 'nil', boolean: 'a Boolean', integer: 'an Integer', float: 'a Float', string: 'a String', symbol: 'a Symbol',
-    array: 'an Array', hash: 'a Hash', range: 'a Range', regexp: 'a Regexp',
+    array: 'an Array', hash: 'a Hash', range: 'a Range', regexp: 'a Regexp', class: 'a Class',
   }[kind]
 }
 
@@ -323,6 +361,8 @@ export function inspect(value: Value): string {
     }
     case 'regexp':
       return `/${(value as RubyRegexp).source}/${['m', 'i', 'x'].filter((f) => (value as RubyRegexp).flags.includes(f)).join('')}`
+    case 'class':
+      return (value as RubyClass).name
     case 'other':
       return `#<JavaScript ${typeof (value as Opaque).value}>`
   }

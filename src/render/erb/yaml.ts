@@ -53,7 +53,7 @@ function node(value: Value, depth: number, site: Site): Rendered {
       return {
         lines: hash.pairs().flatMap(([key, item]) => {
           const keyText = node(key, depth + 1, site)
-          if (keyText.inline === undefined || keyText.inline === '') return site.fail('to_yaml: only scalar keys are supported by the ERB subset')
+          if (keyText.inline === undefined || keyText.inline === '') return site.fail('to_yaml: a nil, Array or Hash key is not supported by the ERB subset')
           return entry(`${keyText.inline}:`, node(item, depth + 1, site), false)
         }),
       }
@@ -95,7 +95,7 @@ function literalNewline(text: string): boolean {
 /** A scalar in the style Psych chooses, then as libyaml allows it. */
 function scalar(text: string, site: Site, symbol: boolean): string {
   if (text === '<<') return "!!str '<<'"
-  if (!symbol && ['y', 'Y', 'n', 'N'].includes(text)) return doubleQuoted(text)
+  if (!symbol && (text === 'y' || text === 'n')) return doubleQuoted(text)
   if (!symbol && text.length > WIDTH && /[ ]/.test(text)) {
     return site.fail('to_yaml: a string this long with spaces would be folded by libyaml, which the ERB subset does not do')
   }
