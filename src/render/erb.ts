@@ -9,7 +9,7 @@
  */
 import type { Document, Node as YamlNode } from 'yaml'
 import { Budget, DEFAULT_LIMITS, type Limits } from '../limits.js'
-import { caseEquals, Frame, Interpreter, type Meter } from './erb/evaluate.js'
+import { caseEquals, catchNext, Frame, Interpreter, Jump, type Meter } from './erb/evaluate.js'
 import { parseOutput, parseStatement, TemplateSource, type Expr, type Param } from './erb/parse.js'
 import { fromPlain, isTruthy, type Value } from './erb/values.js'
 
@@ -79,7 +79,14 @@ export function compileErb(source: string, file: string): ErbTemplate {
       const meter = new RenderMeter(template, limits, outputBudget)
       const variables = (context instanceof ErbContext ? context : new ErbContext(context)).variables
       const renderer = new Renderer(new Interpreter(template, variables, meter), meter, out)
-      renderer.nodes(nodes, new Frame())
+      try {
+        renderer.nodes(nodes, new Frame())
+      } catch (error) {
+        if (error instanceof Jump) {
+          throw template.error(`\`${error.jump}\` outside a block`, error.at, `\`${error.jump}\` leaves a block: use it inside \`each do … end\` or \`{ … }\``)
+        }
+        throw error
+      }
       return out.join('')
     },
   }
@@ -348,13 +355,20 @@ class Renderer {
       }
       case 'for': {
         const iterable = interpreter.evaluate(node.iterable, frame)
-        for (const item of interpreter.elements(iterable, node.iterable.start)) {
-          meter.step(node.iterable.start)
-          // `for` has no scope of its own: its variables outlive the loop, as in Ruby.
-          const bound = new Frame()
-          interpreter.bind(bound, node.params, [item])
-          for (const name of bound.names()) frame.assign(name, bound.get(name)!)
-          this.nodes(node.body, frame)
+        try {
+          for (const item of interpreter.elements(iterable, node.iterable.start)) {
+            meter.step(node.iterable.start)
+            // `for` has no scope of its own: its variables outlive the loop, as in Ruby.
+            const bound = new Frame()
+            interpreter.bind(bound, node.params, [item])
+            for (const name of bound.names()) frame.assign(name, bound.get(name)!)
+            catchNext(() => {
+              this.nodes(node.body, frame)
+              return null
+            })
+          }
+        } catch (error) {
+          if (!(error instanceof Jump && error.jump === 'break')) throw error
         }
         break
       }
@@ -367,8 +381,10 @@ class Renderer {
         interpreter.send(object, call.name, args ?? [], (yielded) => {
           const inner = new Frame(frame)
           interpreter.bind(inner, node.params, yielded)
-          this.nodes(node.body, inner)
-          return null
+          return catchNext(() => {
+            this.nodes(node.body, inner)
+            return null
+          })
         }, receiver, call.nameAt)
         break
       }

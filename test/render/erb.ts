@@ -4,6 +4,7 @@ import t from 'tap'
 import { codeFrame, TemplateError } from '../../src/errors.js'
 import { Budget, LimitError, resolveLimits } from '../../src/limits.js'
 import { compileErb } from '../../src/render/erb.js'
+import { KEY_GUARD } from '../../src/render/erb/guard.js'
 import { fixturesDir, repoRoot } from '../helpers/paths.js'
 
 const render = (source: string, context: Record<string, unknown> = {}): string =>
@@ -324,18 +325,22 @@ const SUBSET =
 
 t.test('every Ruby keyword outside the subset is refused by name; the subset’s own are out of place as values', async (t) => {
   const refused = [
-    'alias', 'begin', 'BEGIN', 'break', 'class', 'def', 'defined?', 'END', 'ensure', 'module',
-    'next', 'redo', 'rescue', 'retry', 'return', 'self', 'super', 'undef', 'until', 'while', 'yield',
+    'alias', 'begin', 'BEGIN', 'class', 'def', 'defined?', 'END', 'ensure', 'module',
+    'redo', 'rescue', 'retry', 'return', 'self', 'super', 'undef', 'until', 'while', 'yield',
     '__FILE__', '__LINE__', '__ENCODING__', '__method__',
   ]
   for (const word of refused) {
     t.equal(compileProblem(`<%= ${word} %>`), `1:5 \`${word}\` is not supported by the ERB subset | ${SUBSET}`, word)
     t.equal(compileFailure(`<%= a == ${word} %>`), `1:10 \`${word}\` is not supported by the ERB subset`, `${word} after ==`)
   }
-  for (const word of ['elsif', 'else', 'end', 'do', 'then', 'and', 'or', 'case', 'when', 'for', 'in']) {
+  for (const word of ['elsif', 'else', 'end', 'do', 'then', 'and', 'or', 'when', 'for', 'in']) {
     t.equal(compileProblem(`<%= ${word} %>`), `1:5 unexpected \`${word}\`, expected an expression | ${SUBSET}`, word)
   }
   t.equal(render('<%= true %> <%= false %> <%= nil.nil? %> <%= not nil %>'), 'true false true true', 'literals and not')
+  t.equal(renderProblem('a\n<% next if true %>', {}),
+    '2:4 `next` outside a block | `next` leaves a block: use it inside `each do … end` or `{ … }`')
+  t.equal(render('<% [1, 2, 3].each do |x| %><% next if x == 2 %><% break if x == 3 %><%= x %><% end %>|<%= [1, 2].map { |x| next 0 if x == 1; x } %>|<%= [1, 2].each { |x| break x * 10 } %>'),
+    '1|[0, 2]|10', 'next and break')
   t.equal(render('<%= a if b %>|<%= a unless b %>|<%= a if b if c %>', { a: 1, b: false, c: true }), '|1|', 'modifiers')
   t.equal(render('[<%= (a if b) %>]', { a: 1, b: false }), '[]', 'a modified statement in parentheses')
   t.equal(compileFailure('<%= a while b %>'), '1:7 `while` is not supported by the ERB subset')
@@ -540,6 +545,29 @@ t.test('a render stops at render-time, and says so, even when every step is chea
   t.throws(() => output.render({ xs: list }, { limits: resolveLimits(['output-size=1000']) }), {
     constructor: LimitError, limit: 'output-size', line: 2, col: 7, message: /the templates render too much output/,
   })
+})
+
+t.test('blocks, ranges and repetition spend the same budgets as loops over the template', async (t) => {
+  const steps = resolveLimits(['template-steps=1000'])
+  for (const code of ['(1..10**9).each { |i| i }', '(10**9).times { }', '(1..10**9).map { |i| i }', '[1] * 10**9', '"x" * 10**12']) {
+    t.throws(() => compileErb(`<%= ${code} %>`, 'big.yml.erb').render({}, { limits: steps }), { constructor: LimitError }, code)
+  }
+  t.throws(() => compileErb('<%= 2 ** (2 ** 40) %>', 'pow.yml.erb').render({}), { message: /too large a number/ })
+  t.equal(render('<%= 2 ** 100 %>'), '1267650600228229401496703205376')
+})
+
+t.test('KEY_GUARD travels into the Ruby Hash: refused keys stay refused however they are read', async (t) => {
+  const env = { A: '1' }
+  Object.defineProperty(env, KEY_GUARD, { value: (key: string) => (key === 'A' ? undefined : { message: `no ${key}`, hint: 'allow it' }), enumerable: false })
+  t.equal(render("<%= ENV['A'] %> <%= ENV.fetch('A') %> <%= ENV.keys %> <%= ENV.key?('A') %> <%= ENV.to_h %>", { ENV: env }), '1 1 ["A"] true {"A"=>"1"}')
+  for (const code of ["ENV['B']", "ENV.fetch('B', 'x')", "ENV.key?('B')", "ENV.dig('B')", 'ENV.B', "ENV.values_at('B')"]) {
+    t.equal(renderProblem(`<%= ${code} %>`, { ENV: env }).replace(/^1:\d+ /, ''), 'no B | allow it', code)
+  }
+})
+
+t.test('values from YAML that Ruby has no plain form for', async (t) => {
+  t.equal(renderProblem('<%= d %>', { d: new Date(0) }),
+    '1:5 cannot print a date or time, which the ERB subset does not have | templates see plain data: strings, numbers, booleans, nil, arrays and hashes')
 })
 
 t.test('undefined, which YAML never gives but JavaScript callers might, is nil everywhere', async (t) => {

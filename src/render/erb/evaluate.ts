@@ -3,11 +3,11 @@
  * an operand, a Ruby method wins over a hash key of the same name, and values print as Ruby's `to_s` prints
  * them. Nothing reaches JavaScript: every value is data built here, every method is in ./methods.ts.
  */
-import { BASE64, convert, elementsOf, findMethod, methodNames, type Site } from './methods.js'
+import { BASE64, convert, elementsOf, ENUMERATOR_METHODS, findMethod, methodNames, prettyJson, toJson, type Site } from './methods.js'
 import { formatString } from './format.js'
 import { LIQUID_HINT, type Block, type Expr, type Param, type TemplateSource } from './parse.js'
 import {
-  describeKind, inspect, isTruthy, kindOf, Opaque, rubyEquals, RubyClass, RubyHash, RubyRange, RubySymbol, toS, type RubyRegexp,
+  describeKind, inspect, isTruthy, kindOf, Opaque, rubyEquals, RubyClass, RubyEnumerator, RubyHash, RubyRange, RubySymbol, toS, type RubyRegexp,
   type Value,
 } from './values.js'
 
@@ -56,6 +56,15 @@ export interface Meter {
   allocate(size: number, at: number): void
 }
 
+/** `next` or `break` on its way to the block call (next) or the method call (break) it leaves. */
+export class Jump {
+  constructor(
+    readonly jump: 'next' | 'break',
+    readonly value: Value,
+    readonly at: number,
+  ) {}
+}
+
 /** A block to call: its parameters are bound in a new frame, and it gives back a value. */
 export type BlockCall = (args: Value[]) => Value
 
@@ -90,7 +99,7 @@ export class Interpreter {
     return (args) => {
       const inner = new Frame(frame)
       this.bind(inner, block.params, args)
-      return this.evaluate(block.body, inner)
+      return catchNext(() => this.evaluate(block.body, inner))
     }
   }
 
@@ -140,6 +149,8 @@ export class Interpreter {
       }
       case 'assign':
         return this.assign(expr, frame)
+      case 'jump':
+        throw new Jump(expr.jump, expr.value ? this.evaluate(expr.value, frame) : null, expr.start)
       case 'index': {
         const object = this.evaluate(expr.object, frame)
         const args = expr.args.map((arg) => this.evaluate(arg, frame))
@@ -165,6 +176,9 @@ export class Interpreter {
   /** What `<%= value %>` and `"#{value}"` write: Ruby's `to_s`; JavaScript values have none. */
   toText(value: Value, at: number): string {
     if (value instanceof Opaque) return this.failAt(at)(`cannot print ${describeKind(value)}`, PLAIN_DATA_HINT)
+    if (value instanceof RubyEnumerator) {
+      return this.failAt(at)('cannot print an Enumerator as Ruby would', 'give the method a block, or call `.to_a`')
+    }
     return toS(value)
   }
 
@@ -237,10 +251,15 @@ export class Interpreter {
     const fail = this.failAt(expr.nameAt)
     if (expr.object?.type === 'constant') {
       const args = (expr.args ?? []).map((arg) => this.evaluate(arg, frame))
+      const site = this.site(undefined, expr.nameAt)
+      if (expr.object.name === 'JSON') {
+        if (args.length !== 1) return fail(`\`JSON.${expr.name}\` takes one value here`)
+        return expr.name === 'pretty_generate' ? prettyJson(args[0]!, site) : toJson(args[0]!, site)
+      }
       if (args.length !== 1 || typeof args[0] !== 'string') {
         return fail(`\`${expr.object.name}.${expr.name}\` takes one String`)
       }
-      return BASE64[expr.name]!(args[0], this.site(undefined, expr.nameAt))
+      return BASE64[expr.name]!(args[0], site)
     }
     if (expr.object === null) return this.function(expr, frame)
     const object = this.evaluate(expr.object, frame)
@@ -256,8 +275,9 @@ export class Interpreter {
     const site = this.site(undefined, expr.nameAt)
     switch (expr.name) {
       case 'raise': {
-        if (args.length === 0) return fail('unhandled exception', 'the template raised an error')
-        const message = args.length === 1 ? toS(args[0]!) : toS(args[1]!)
+        if (args.length === 0) return fail('unhandled exception', 'the template raised this error itself')
+        const [first, second] = args
+        const message = first instanceof RubyClass ? (second === undefined ? first.name : toS(second)) : toS(first!)
         return fail(message, 'the template raised this error itself')
       }
       case 'format':
@@ -283,6 +303,7 @@ export class Interpreter {
       allocate: (size) => this.meter.allocate(size, at),
       step: () => this.meter.step(at),
       respondsTo: (value, name) => findMethod(value, name) !== undefined,
+      send: (receiver, name, args) => this.send(receiver, name, args, undefined, inspect(receiver), at),
     }
   }
 
@@ -310,17 +331,45 @@ export class Interpreter {
         `the ERB subset's methods for ${describeKind(object)}: ${someNames(methodNames(kind).filter((n) => /^[a-z]/.test(n)), 40)}; ${LIQUID_HINT}`)
     }
     const given = args ?? []
+    const searches = (name === 'find_index' || name === 'index') && given.length > 0
+    if (!block && ENUMERATOR_METHODS.has(name) && !searches) {
+      // Without a block, the method's yields become an Enumerator's items (`2.times.map { … }`).
+      const items: Value[] = []
+      const recorder: BlockCall = (yielded) => {
+        items.push(yielded.length === 1 ? yielded[0]! : yielded)
+        return null
+      }
+      this.send(object, name, args, recorder, receiver, at)
+      return new RubyEnumerator(items, name)
+    }
     const [min, max] = method.arity
     if (given.length < min || given.length > max) {
       const expected = min === max ? `${min}` : max === 9 ? `${min}+` : `${min}..${max}`
       return fail(`wrong number of arguments for \`${name}\` (given ${given.length}, expected ${expected})`)
     }
-    return method.call(object as never, given, this.site(block, at))
+    if (!block) return method.call(object as never, given, this.site(block, at))
+    try {
+      return method.call(object as never, given, this.site(block, at))
+    } catch (error) {
+      // `break` leaves the method whose block it is in, with its value.
+      if (error instanceof Jump && error.jump === 'break') return error.value
+      throw error
+    }
   }
 
   /** The items `each` and `for` walk, for the template-bodied loops of ../erb.ts. */
   elements(value: Value, at: number): Value[] {
     return elementsOf(value, this.site(undefined, at))
+  }
+}
+
+/** Runs a block's body; `next` ends this call of it, with its value. */
+export function catchNext(body: () => Value): Value {
+  try {
+    return body()
+  } catch (error) {
+    if (error instanceof Jump && error.jump === 'next') return error.value
+    throw error
   }
 }
 

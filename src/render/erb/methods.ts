@@ -6,7 +6,7 @@
 import { formatString } from './format.js'
 import { toYaml } from './yaml.js'
 import {
-  className, compare, describeKind, formatFloat, inspect, isTruthy, kindOf, rubyEquals, RubyClass, RubyHash, RubyRange, RubySymbol, toS,
+  className, compare, describeKind, formatFloat, inspect, isTruthy, kindOf, rubyEquals, RubyClass, RubyEnumerator, RubyHash, RubyRange, RubySymbol, toS,
   type Kind, type RubyRegexp, type Value,
 } from './values.js'
 
@@ -21,7 +21,16 @@ export interface Site {
   step(): void
   /** Whether `name` is a method of `value` (for respond_to?). */
   respondsTo(value: Value, name: string): boolean
+  /** Calls a method, as `inject(:+)` does. */
+  send(receiver: Value, name: string, args: Value[]): Value
 }
+
+/** Methods that, called without a block, give an Enumerator of what they would yield. */
+export const ENUMERATOR_METHODS = new Set([
+  'each', 'each_with_index', 'each_pair', 'each_key', 'each_value', 'reverse_each', 'each_slice', 'each_with_object',
+  'map', 'collect', 'flat_map', 'filter_map', 'select', 'filter', 'reject', 'times', 'upto', 'downto', 'step',
+  'group_by', 'partition', 'sort_by', 'min_by', 'max_by', 'find', 'detect', 'find_index',
+])
 
 type Implementation = (self: never, args: Value[], site: Site) => Value
 
@@ -50,7 +59,7 @@ export function methodNames(kind: Kind): string[] {
 
 const ALL: readonly Kind[] = ['nil', 'boolean', 'integer', 'float', 'string', 'symbol', 'array', 'hash', 'range', 'regexp']
 const NUMERIC: readonly Kind[] = ['integer', 'float']
-const ENUMERABLE: readonly Kind[] = ['array', 'hash', 'range']
+const ENUMERABLE: readonly Kind[] = ['array', 'hash', 'range', 'enumerator']
 
 // ---------------------------------------------------------------- helpers
 
@@ -78,6 +87,7 @@ export function elementsOf(value: Value, site: Site): Value[] {
   if (Array.isArray(value)) return value
   if (value instanceof RubyHash) return value.pairs()
   if (value instanceof RubyRange) return rangeMembers(value, site)
+  if (value instanceof RubyEnumerator) return value.items
   return site.fail(`${describeKind(value)} cannot be iterated`)
 }
 
@@ -241,6 +251,25 @@ function substitute(text: string, args: Value[], site: Site, global: boolean): s
 
 function split(text: string, args: Value[], site: Site): Value[] {
   const separator = args[0] ?? null
+  const limit = args[1] === undefined ? 0 : smallInteger(args[1], site)
+  if (limit === 1) return text === '' ? [] : [text]
+  if (limit > 1) {
+    // At most `limit` fields, the last one holding the rest.
+    const fields = split(text, [separator, -1n], site) as string[]
+    if (fields.length <= limit) return fields
+    const awkStyle = separator === null || separator === ' '
+    const pattern = typeof separator === 'string' && !awkStyle ? new RegExp(escapeRegExp(separator), 'g')
+      : awkStyle ? /[ \t\n\v\f\r]+/g : new RegExp((separator as RubyRegexp).pattern.source, `g${(separator as RubyRegexp).pattern.flags}`)
+    const start = awkStyle ? text.length - text.replace(/^[ \t\n\v\f\r]+/, '').length : 0
+    let cut = start
+    for (let n = 1; n < limit; n++) {
+      pattern.lastIndex = cut
+      const found = pattern.exec(text)
+      if (!found) break
+      cut = found.index + Math.max(found[0].length, 1)
+    }
+    return [...fields.slice(0, limit - 1), text.slice(cut)]
+  }
   let parts: string[]
   if (separator === null || separator === ' ') {
     parts = text.split(/[ \t\n\v\f\r]+/)
@@ -252,7 +281,7 @@ function split(text: string, args: Value[], site: Site): Value[] {
     parts = text.split(new RegExp(regexp.pattern.source, regexp.pattern.flags)).map((part) => part ?? '')
     if (parts[0] === '' && text.length > 0 && regexp.pattern.exec(text)?.index === 0 && regexp.pattern.exec(text)![0] === '') parts.shift()
   }
-  while (parts.length > 0 && parts.at(-1) === '') parts.pop()
+  if (limit === 0) while (parts.length > 0 && parts.at(-1) === '') parts.pop()
   return parts
 }
 
@@ -290,6 +319,24 @@ export function toJson(value: Value, site: Site): string {
     default:
       return JSON.stringify(toS(value))
   }
+}
+
+/**
+ * `JSON.pretty_generate` as Ruby 3.1's json 2.6 writes it: two-space indents, `"key": value`, and its own
+ * way with empty collections (`{` and `}` on two lines, `[` and `]` with an empty line between).
+ */
+export function prettyJson(value: Value, site: Site, indent = ''): string {
+  const inner = `${indent}  `
+  if (Array.isArray(value) && value.length === 0) return `[\n\n${indent}]`
+  if (value instanceof RubyHash && value.size === 0) return `{\n${indent}}`
+  if (Array.isArray(value) && value.length > 0) {
+    return `[\n${value.map((item) => inner + prettyJson(item, site, inner)).join(',\n')}\n${indent}]`
+  }
+  if (value instanceof RubyHash && value.size > 0) {
+    const pairs = value.pairs().map(([key, item]) => `${inner}${JSON.stringify(toS(key))}: ${prettyJson(item, site, inner)}`)
+    return `{\n${pairs.join(',\n')}\n${indent}}`
+  }
+  return toJson(value, site)
 }
 
 function join(items: Value[], separator: string, site: Site): string {
@@ -516,7 +563,7 @@ define(['string'], 'lines', [0, 0], (self: string) => self.split(/(?<=\n)/).filt
 define(['string'], 'bytesize', [0, 0], (self: string) => BigInt(Buffer.byteLength(self, 'utf8')))
 define(['string'], 'reverse', [0, 0], (self: string) => characters(self).reverse().join(''))
 define(['string'], 'include?', [1, 1], (self: string, [part], site) => self.includes(stringArgument(part!, site)))
-define(['string'], 'split', [0, 1], (self: string, args, site) => split(self, args, site))
+define(['string'], 'split', [0, 2], (self: string, args, site) => split(self, args, site))
 define(['string'], 'gsub', [1, 2], (self: string, args, site) => substitute(self, args, site, true))
 define(['string'], 'sub', [1, 2], (self: string, args, site) => substitute(self, args, site, false))
 define(['string'], 'match?', [1, 1], (self: string, [pattern], site) => match(patternArgument(pattern!, site), self) !== null)
@@ -575,7 +622,15 @@ define(['string'], '*', [1, 1], (self: string, [times], site) => {
   return self.repeat(count)
 })
 define(['string'], '%', [1, 1], (self: string, [args], site) => formatString(self, Array.isArray(args) ? args : [args!], site))
-define(['string'], '[] slice', [1, 2], (self: string, args, site) => sliceOf(characters(self), args, site, (chars) => chars.join('')))
+define(['string'], '[] slice', [1, 2], (self: string, args, site) => {
+  const [index, group] = args
+  if (typeof index === 'string') return self.includes(index) ? index : null
+  if (kindOf(index!) === 'regexp') {
+    const found = match(index as RubyRegexp, self)
+    return found ? (found[group === undefined ? 0 : smallInteger(group, site)] ?? null) : null
+  }
+  return sliceOf(characters(self), args, site, (chars) => chars.join(''))
+})
 define(['string'], 'hex', [0, 0], (self: string) => {
   const found = /^\s*([+-]?)(?:0x)?([0-9a-f]+)/i.exec(self)
   return found ? BigInt(`${found[1]}0x${found[2]}`.replace(/^-0x(.*)$/, '-0x$1')) : 0n
@@ -606,7 +661,7 @@ function sliceOf<T extends Value>(items: T[], args: Value[], site: Site, wrap: (
     if (start < 0 || start > size || length < 0) return null
     return wrap(items.slice(start, start + length))
   }
-  if (typeof first === 'string') return site.fail('a String index is not supported by the ERB subset')
+  if (typeof first === 'string' || kindOf(first!) === 'regexp') return site.fail('this index is not supported by the ERB subset')
   const at = index(first!)
   return at < 0 || at >= size ? null : wrap([items[at]!])
 }
@@ -679,10 +734,7 @@ define(ENUMERABLE, 'each_slice', [1, 1], (self: Value, [size], site) => {
   const items = elementsOf(self, site)
   const n = smallInteger(size!, site)
   if (n <= 0) return site.fail('invalid slice size')
-  const slices: Value[] = []
-  for (let i = 0; i < items.length; i += n) slices.push(items.slice(i, i + n))
-  if (!site.hasBlock) return slices
-  for (const slice of slices) site.yield(slice)
+  for (let i = 0; i < items.length; i += n) site.yield(items.slice(i, i + n))
   return self
 })
 define(ENUMERABLE, 'map collect', [0, 0], (self: Value, _, site) => elementsOf(self, site).map((item) => site.yield(item)))
@@ -741,11 +793,14 @@ define(ENUMERABLE, 'sum', [0, 1], (self: Value, args, site) =>
     if (Array.isArray(total)) return Array.isArray(value) ? [...total, ...value] : site.fail(`no implicit conversion of ${describeKind(value)} into Array`)
     return arithmetic('+', total as bigint | number, value, site)
   }, args[0] ?? 0n))
-define(ENUMERABLE, 'inject reduce', [0, 1], (self: Value, args, site) => {
+define(ENUMERABLE, 'inject reduce', [0, 2], (self: Value, args, site) => {
   const items = [...elementsOf(self, site)]
-  if (args.length === 1 && kindOf(args[0]!) === 'symbol') return site.fail('inject(:symbol) is not supported by the ERB subset; write a block')
+  const operator = args.at(-1) instanceof RubySymbol && !site.hasBlock ? (args.pop() as RubySymbol).name : undefined
   let total: Value = args.length > 0 ? args[0]! : (items.shift() ?? null)
-  for (const item of items) total = site.yield(total, item)
+  for (const item of items) {
+    site.step()
+    total = operator ? site.send(total, operator, [item]) : site.yield(total, item)
+  }
   return total
 })
 define(ENUMERABLE, 'group_by', [0, 0], (self: Value, _, site) => {
@@ -783,6 +838,11 @@ define(['array'], 'compact', [0, 0], (self: Value[]) => self.filter((item) => it
 define(['hash'], 'compact', [0, 0], (self: RubyHash) => RubyHash.from(self.pairs().filter(([, value]) => value !== null) as [Value, Value][]))
 define(['array'], 'flatten', [0, 1], (self: Value[], [depth], site) => flatten(self, depth === undefined ? -1 : smallInteger(depth, site)))
 define(['array'], 'reverse', [0, 0], (self: Value[]) => [...self].reverse())
+define(['array'], 'rotate', [0, 1], (self: Value[], [by], site) => {
+  if (self.length === 0) return []
+  const shift = ((smallInteger(by ?? 1n, site) % self.length) + self.length) % self.length
+  return [...self.slice(shift), ...self.slice(0, shift)]
+})
 define(['array', 'range'], 'take', [1, 1], (self: Value, [n], site) => elementsOf(self, site).slice(0, smallInteger(n!, site)))
 define(['array', 'range'], 'drop', [1, 1], (self: Value, [n], site) => elementsOf(self, site).slice(smallInteger(n!, site)))
 define(['array'], 'zip', [1, 9], (self: Value[], others, site) =>
@@ -830,6 +890,32 @@ define(['array'], 'fetch', [1, 2], (self: Value[], [at, fallback], site) => {
 })
 define(['array'], 'values_at', [0, 9], (self: Value[], indexes, site) => indexes.map((at) => self.at(smallInteger(at, site)) ?? null))
 define(['array'], 'sample shuffle', [0, 1], (_self: Value[], _args, site) => site.fail('random choices are not supported: templates render the same every time'))
+
+define(['enumerator'], 'with_index each_with_index', [0, 1], (self: RubyEnumerator, [offset], site) => {
+  const start = offset === undefined || offset === null ? 0n : integerArgument(offset, site)
+  const results = self.items.map((item, i) => site.yield(item, start + BigInt(i)))
+  switch (self.method) {
+    case 'map':
+    case 'collect':
+      return results
+    case 'select':
+    case 'filter':
+      return self.items.filter((_, i) => isTruthy(results[i]!))
+    case 'reject':
+      return self.items.filter((_, i) => !isTruthy(results[i]!))
+    default:
+      return self.items
+  }
+})
+define(['enumerator'], 'size', [0, 0], (self: RubyEnumerator) => BigInt(self.items.length))
+define(['enumerator'], 'next', [0, 0], (self: RubyEnumerator, _, site) => self.items[0] ?? site.fail('iteration reached an end'))
+define(['range'], 'step', [1, 1], (self: RubyRange, [by], site) => {
+  const step = integerArgument(by!, site)
+  if (step <= 0n) return site.fail("step can't be negative or 0")
+  const items = rangeMembers(self, site).filter((_, i) => BigInt(i) % step === 0n)
+  for (const item of items) site.yield(item)
+  return self
+})
 
 // ---------------------------------------------------------------- hashes
 

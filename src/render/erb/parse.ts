@@ -100,6 +100,8 @@ export type Expr = Span &
     | { type: 'assign'; target: Expr & { type: 'variable' | 'index' }; operator: string; value: Expr; operatorAt: number }
     | { type: 'sequence'; items: Expr[] }
     | { type: 'if'; branches: { condition: Expr; negate: boolean; body: Expr }[]; otherwise?: Expr }
+    /** `next`/`break` in a block: leave this call of the block, or the method that calls it. */
+    | { type: 'jump'; jump: 'next' | 'break'; value: Expr | null }
   )
 
 export type Statement =
@@ -147,7 +149,7 @@ export function parseStatement(source: TemplateSource, start: number, end: numbe
       }
       case 'else':
       case 'end': {
-        const kind = first.text
+        const kind = first.text as 'else' | 'end'
         parser.advance()
         if (kind === 'else' && parser.isKeyword('if')) {
           throw source.error('`else if` opens a new `if`; Ruby writes `elsif`', first.start, SUBSET_HINT)
@@ -157,8 +159,11 @@ export function parseStatement(source: TemplateSource, start: number, end: numbe
       }
       case 'case': {
         parser.advance()
-        const subject = parser.token.kind === 'eof' ? null : parser.expression()
-        parser.expectEndOfTag()
+        const subject = parser.atEndOfTag() ? null : parser.expression()
+        if (!parser.atEndOfTag()) {
+          parser.reset(start)
+          break
+        }
         return { kind: 'case', subject, at: first.start }
       }
       case 'when': {
@@ -179,6 +184,12 @@ export function parseStatement(source: TemplateSource, start: number, end: numbe
         return { kind: 'for', params, iterable, at: first.start }
       }
     }
+  }
+  if (first.kind === 'punct' && first.text === '}') {
+    // `<% } %>` closes a `{ |x| %>` block that spans tags, as `<% end %>` closes `do`.
+    parser.advance()
+    parser.expectEndOfTag()
+    return { kind: 'end', at: first.start }
   }
   const expr = parser.statements(() => parser.token.kind === 'eof', true)
   parser.expectEndOfTag()
@@ -205,12 +216,12 @@ type Token = Span & { text: string } & (
 
 const SUPPORTED_KEYWORDS = new Set([
   ...['if', 'elsif', 'else', 'unless', 'end', 'do', 'then', 'true', 'false', 'nil', 'and', 'or', 'not'],
-  ...['case', 'when', 'for', 'in'],
+  ...['case', 'when', 'for', 'in', 'next', 'break'],
 ])
 const RUBY_KEYWORDS = new Set([
   ...SUPPORTED_KEYWORDS,
-  ...['alias', 'begin', 'BEGIN', 'break', 'class', 'def', 'defined?', 'END', 'ensure', 'module'],
-  ...['next', 'redo', 'rescue', 'retry', 'return', 'self', 'super', 'undef', 'until', 'while', 'yield'],
+  ...['alias', 'begin', 'BEGIN', 'class', 'def', 'defined?', 'END', 'ensure', 'module'],
+  ...['redo', 'rescue', 'retry', 'return', 'self', 'super', 'undef', 'until', 'while', 'yield'],
   ...['__FILE__', '__LINE__', '__ENCODING__', '__method__'],
 ])
 /** Keywords after which a value has ended: `/` after them divides. */
@@ -219,6 +230,7 @@ const VALUE_KEYWORDS = new Set(['end', 'nil', 'true', 'false', 'self', '__FILE__
 const PROVIDED_CONSTANTS = new Set(['ENV'])
 const MODULES: Record<string, readonly string[]> = {
   Base64: ['strict_encode64', 'encode64', 'decode64', 'strict_decode64', 'urlsafe_encode64', 'urlsafe_decode64'],
+  JSON: ['generate', 'pretty_generate', 'dump'],
 }
 /** Functions called without a receiver. */
 const FUNCTIONS = new Set(['format', 'sprintf', 'raise', 'Integer', 'Float', 'String', 'Array'])
@@ -552,7 +564,7 @@ class Parser {
     this.advance()
     const span = { start: symbol.start, end: symbol.end }
     const receiver: Expr = { type: 'variable', name: BLOCK_PASS_PARAM, ...span }
-    return { params: [BLOCK_PASS_PARAM], body: { type: 'call', object: receiver, name: symbol.parts[0], nameAt: symbol.start + 1, args: [], safe: false, ...span } }
+    return { params: [BLOCK_PASS_PARAM], body: { type: 'call', object: receiver, name: symbol.parts[0], nameAt: symbol.start + 1, safe: false, ...span } }
   }
 
   /** `name:` in a hash literal or argument list: a Symbol key. */
@@ -573,6 +585,7 @@ class Parser {
     if (this.isPunct('{')) {
       this.advance()
       const params = this.blockParams()
+      if (this.atEndOfTag() && openBlockAllowed) return { params, body: OPEN_BODY }
       const body = this.statements(() => this.isPunct('}'), false, '`}`')
       this.expect('}')
       return { params, body }
@@ -646,6 +659,18 @@ class Parser {
       return { type: 'literal', value: name === 'nil' ? null : name === 'true', start, end: token.end }
     }
     if (name === 'if' || name === 'unless') return this.ifExpression()
+    if (name === 'case') return this.caseExpression()
+    if (name === 'next' || name === 'break') {
+      this.advance()
+      const ends = this.atEndOfTag() || this.newlineBefore() || this.isPunct(';') || this.isPunct('}') ||
+        this.isKeyword('if') || this.isKeyword('unless') || this.isKeyword('end')
+      const value = ends ? null : this.expression()
+      return { type: 'jump', jump: name, value, start, end: this.previousEnd }
+    }
+    if (/^[A-Z]\w*(Error|Exception)$/.test(name) && !this.isPunct('.', this.lex(token.end))) {
+      this.advance()
+      return { type: 'literal', value: RubyClass.of(name), start, end: token.end }
+    }
     if (SUPPORTED_KEYWORDS.has(name)) throw this.unexpected('an expression')
     if (RUBY_KEYWORDS.has(name)) throw this.source.unsupported(name, start)
     const following = this.lex(token.end)
@@ -705,6 +730,35 @@ class Parser {
       if (keyword === 'end') break
       if (otherwise || (keyword === 'elsif' && branches[0]!.negate)) throw this.unexpected('`end`')
     }
+    this.advance()
+    return { type: 'if', branches, otherwise, start, end: this.previousEnd }
+  }
+
+  /** `case x when a, b then … else … end` inside one tag: an `if` over `===` tests. */
+  private caseExpression(): Expr {
+    const start = this.token.start
+    this.advance()
+    const subject = this.isKeyword('when') ? null : this.expression()
+    const branches: { condition: Expr; negate: boolean; body: Expr }[] = []
+    let otherwise: Expr | undefined
+    while (this.isKeyword('when')) {
+      this.advance()
+      const patterns = this.list(() => this.isKeyword('then') || this.newlineBefore() || this.atEndOfTag())
+      if (this.isKeyword('then')) this.advance()
+      const body = this.statements(() => ['when', 'else', 'end'].some((word) => this.isKeyword(word)) || this.atEndOfTag())
+      const tests = patterns.map((pattern): Expr => subject
+        ? { type: 'binary', operator: '===', left: pattern, right: subject, operatorAt: pattern.start, start: pattern.start, end: pattern.end }
+        : pattern)
+      const condition = tests.reduce((left, right): Expr =>
+        ({ type: 'binary', operator: '||', left, right, operatorAt: right.start, start: left.start, end: right.end }))
+      branches.push({ condition, negate: false, body })
+    }
+    if (branches.length === 0) throw this.unexpected('`when`')
+    if (this.isKeyword('else')) {
+      this.advance()
+      otherwise = this.statements(() => this.isKeyword('end') || this.atEndOfTag())
+    }
+    if (!this.isKeyword('end')) throw this.unexpected('`end`')
     this.advance()
     return { type: 'if', branches, otherwise, start, end: this.previousEnd }
   }

@@ -2,7 +2,7 @@
  * Ruby regexp literals, translated to JavaScript's RegExp. JavaScript's engine backtracks, and one match
  * cannot be interrupted by the step budget: so only patterns that cannot backtrack exponentially are taken
  * (no backreferences, no lookaround, no repeated group that itself repeats or alternates), and the rest are
- * refused where they are written. Ruby's meanings are kept: `^`/`$` match at every line, `.` stops at
+ * refused where they are written. Ruby's meanings are kept: `^`/`$` match at every line (`$` before `\n` only), `.` stops at
  * `\n` only, `/m` lets `.` match `\n`, `\A`, `\z`, `\Z` and `\h` mean what they mean in Ruby.
  */
 import type { RubyRegexp } from './values.js'
@@ -99,16 +99,23 @@ export function compileRegexp(source: string, flags: string, fail: Fail): RubyRe
     } else if (char === '.') {
       out += flags.includes('m') ? '[\\s\\S]' : '[^\\n]'
       lastAtomQuantifiable = true
+    } else if (char === '^') {
+      // Ruby's `^` starts every line but not the empty one after a final newline; `$` ends lines at `\n` only.
+      out += '(?:(?<![\\s\\S])|(?<=\\n)(?=[\\s\\S]))'
+      lastAtomQuantifiable = false
+    } else if (char === '$') {
+      out += '(?=\\n|(?![\\s\\S]))'
+      lastAtomQuantifiable = false
     } else {
       out += char
-      lastAtomQuantifiable = char !== '^' && char !== '$'
+      lastAtomQuantifiable = true
     }
     if (!groupJustClosed) lastGroupRepeats = false
   }
   if (groups.length > 1) throw fail('unmatched `(` in a regexp', source.length)
   let pattern: RegExp
   try {
-    pattern = new RegExp(out, `m${flags.includes('i') ? 'i' : ''}`)
+    pattern = new RegExp(out, flags.includes('i') ? 'i' : '')
   } catch (error) {
     throw fail(`invalid regexp: ${(error as Error).message}`, 0)
   }

@@ -126,6 +126,15 @@ export class RubyClass {
   }
 }
 
+/** What a block method called without a block gives (`2.times`, `xs.each_with_index`): the items it would yield. */
+export class RubyEnumerator {
+  constructor(
+    readonly items: Value[],
+    /** The method that made it: `with_index` returns what that method returns. */
+    readonly method: string,
+  ) {}
+}
+
 /** A compiled Ruby regexp literal (see ./regexp.ts). */
 export interface RubyRegexp {
   readonly kind: 'regexp'
@@ -147,6 +156,7 @@ export type Value =
   | RubyRange
   | RubyRegexp
   | RubyClass
+  | RubyEnumerator
   | Opaque
 
 /** A JavaScript value that is not data (a function handed in by a caller): it can only be refused. */
@@ -156,7 +166,7 @@ export class Opaque {
 
 export type Kind =
   | 'nil' | 'boolean' | 'integer' | 'float' | 'string' | 'symbol' | 'array' | 'hash' | 'range' | 'regexp' | 'class'
-  | 'other'
+  | 'enumerator' | 'other'
 
 export function kindOf(value: Value): Kind {
   if (value === null) return 'nil'
@@ -176,15 +186,20 @@ export function kindOf(value: Value): Kind {
   if (value instanceof RubyRange) return 'range'
   if (value instanceof Opaque) return 'other'
   if (value instanceof RubyClass) return 'class'
+  if (value instanceof RubyEnumerator) return 'enumerator'
   return 'regexp'
 }
 
 export function describeKind(value: Value): string {
   const kind = kindOf(value)
-  if (kind === 'other') return `a JavaScript ${typeof (value as Opaque).value}`
+  if (kind === 'other') {
+    const { value: inner } = value as Opaque
+    return inner instanceof Date ? 'a date or time, which the ERB subset does not have' : `a JavaScript ${typeof inner}`
+  }
   return {
     nil: 'nil', boolean: 'a Boolean', integer: 'an Integer', float: 'a Float', string: 'a String', symbol: 'a Symbol',
     array: 'an Array', hash: 'a Hash', range: 'a Range', regexp: 'a Regexp', class: 'a Class',
+    enumerator: 'an Enumerator',
   }[kind]
 }
 
@@ -238,8 +253,9 @@ export function fromPlain(data: unknown, node?: YamlNode | null, document?: Docu
   if (typeof data === 'object' && seen.has(data)) return seen.get(data)!
   switch (typeof data) {
     case 'boolean':
-    case 'string':
       return data
+    case 'string':
+      return isScalar(resolved) && resolved.type === 'PLAIN' && resolved.value === data ? plainString(data) : data
     case 'bigint':
       return data
     case 'number':
@@ -249,6 +265,7 @@ export function fromPlain(data: unknown, node?: YamlNode | null, document?: Docu
     default:
       return new Opaque(data)
   }
+  if (data instanceof Date) return new Opaque(data)
   if (Array.isArray(data)) {
     const items = isSeq(resolved) ? resolved.items : []
     const array: Value[] = []
@@ -278,6 +295,13 @@ export function fromPlain(data: unknown, node?: YamlNode | null, document?: Docu
     if (!taken.has(name) && item !== undefined) hash.set(name, fromPlain(item, undefined, document, seen))
   }
   return hash
+}
+
+/** Psych reads an unquoted `:name` as a Symbol (`:"a b"` too). */
+function plainString(text: string): Value {
+  if (!/^:./.test(text)) return text
+  const quoted = /^:(["'])(.*)\1/.exec(text)
+  return RubySymbol.of(quoted ? quoted[2]!.replace(/^:/, '') : text.slice(1))
 }
 
 function fromNumber(value: number, node: YamlNode | null | undefined): Value {
@@ -363,6 +387,8 @@ export function inspect(value: Value): string {
       return `/${(value as RubyRegexp).source}/${['m', 'i', 'x'].filter((f) => (value as RubyRegexp).flags.includes(f)).join('')}`
     case 'class':
       return (value as RubyClass).name
+    case 'enumerator':
+      return `#<Enumerator: ${(value as RubyEnumerator).method}>`
     case 'other':
       return `#<JavaScript ${typeof (value as Opaque).value}>`
   }
