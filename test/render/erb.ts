@@ -579,3 +579,14 @@ t.test('undefined, which YAML never gives but JavaScript callers might, is nil e
   t.equal(render('<%= s.to_s %> <%= v.to_json %> <%= "\\u0001".to_json %>', { ...context, v: '#{x}\x07' }), 'x "#{x}\\u0007" "\\u0001"',
     'to_json writes strings as JSON, not as inspect')
 })
+
+t.test("the README's ERB example renders as Ruby 3.1 renders it (output recorded from Ruby)", async (t) => {
+  const readme = await readFile(join(repoRoot, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('### ERB (`.yml.erb`)'))
+  const example = /```erb\n([\s\S]*?)```/.exec(section)![1]!
+  const options = {
+    mtu: 1400, backend: { type: 'VXLAN' }, pools: [{ cidr: '10.0.0.0/16' }, { cidr: '10.1.0.0/16' }], mode: 'ipip', token: 's3cret',
+  }
+  t.equal(render(example, { options }),
+    'veth_mtu: 1380\nbackend: vxlan\npools: 10.0.0.0/16,10.1.0.0/16\nencapsulation: IPIP\ntoken: czNjcmV0\n')
+})

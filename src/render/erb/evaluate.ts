@@ -328,7 +328,7 @@ export class Interpreter {
       if (kind === 'nil') return fail(`undefined method \`${name}\` for nil (${receiver} is nil)`, nilHint(receiver))
       if (kind === 'other') return fail(`cannot use ${receiver} (${describeKind(object)}) in a template`, PLAIN_DATA_HINT)
       return fail(`undefined method \`${name}\` for ${receiver} (${describeKind(object)})`,
-        `the ERB subset's methods for ${describeKind(object)}: ${someNames(methodNames(kind).filter((n) => /^[a-z]/.test(n)), 40)}; ${LIQUID_HINT}`)
+        `the ERB subset's methods for ${describeKind(object)}: ${methodNames(kind).filter((n) => /^[a-z]/.test(n)).join(', ')}; ${LIQUID_HINT}`)
     }
     const given = args ?? []
     const searches = (name === 'find_index' || name === 'index') && given.length > 0
