@@ -565,6 +565,14 @@ t.test('KEY_GUARD travels into the Ruby Hash: refused keys stay refused however 
   }
 })
 
+t.test('to_yaml refuses what it would write differently from libyaml', async (t) => {
+  t.equal(renderFailure('<%= "trail\\n".to_yaml %>', {}),
+    '1:15 to_yaml: this string would be single-quoted over several lines, which the ERB subset does not write')
+  t.equal(renderFailure('<%= ("word " * 20).to_yaml %>', {}),
+    '1:20 to_yaml: a string this long with spaces would be folded by libyaml, which the ERB subset does not do')
+  t.equal(renderFailure('<%= {nil => 1}.to_yaml %>', {}), '1:16 to_yaml: a nil, multi-line, Array or Hash key is not supported by the ERB subset')
+})
+
 t.test('values from YAML that Ruby has no plain form for', async (t) => {
   t.equal(renderProblem('<%= d %>', { d: new Date(0) }),
     '1:5 cannot print a date or time, which the ERB subset does not have | templates see plain data: strings, numbers, booleans, nil, arrays and hashes')

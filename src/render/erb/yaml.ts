@@ -9,12 +9,18 @@ import { formatFloat, kindOf, RubyHash, RubySymbol, type Value } from './values.
 const WIDTH = 80
 
 export function toYaml(value: Value, site: Site): string {
-  const lines: string[] = []
-  const head = node(value, 0, site)
-  if (head.inline !== undefined) return `--- ${head.inline}\n`
-  if (head.block) return `--- ${head.block.header}\n${head.block.lines.map((line) => (line ? `  ${line}` : '')).join('\n')}\n`
-  lines.push('---', ...head.lines!)
-  return `${lines.join('\n')}\n`
+  const state: EmitState = { openEnded: false }
+  const head = node(value, 0, site, state)
+  // libyaml closes a document holding a `|+` block, which keeps its trailing newlines, with `...`.
+  const end = state.openEnded ? '...\n' : ''
+  if (head.inline !== undefined) return `--- ${head.inline}\n${end}`
+  if (head.block) return `--- ${head.block.header}\n${head.block.lines.map((line) => (line ? `  ${line}` : '')).join('\n')}\n${end}`
+  return `${['---', ...head.lines!].join('\n')}\n${end}`
+}
+
+interface EmitState {
+  /** Whether a `|+` block was written. */
+  openEnded: boolean
 }
 
 interface Rendered {
@@ -26,7 +32,7 @@ interface Rendered {
   lines?: string[]
 }
 
-function node(value: Value, depth: number, site: Site): Rendered {
+function node(value: Value, depth: number, site: Site, state: EmitState): Rendered {
   if (depth > 100) site.fail('to_yaml: the value is nested too deeply')
   switch (kindOf(value)) {
     case 'nil':
@@ -41,20 +47,20 @@ function node(value: Value, depth: number, site: Site): Rendered {
     case 'symbol':
       return { inline: scalar(`:${(value as RubySymbol).name}`, site, true) }
     case 'string':
-      return stringNode(value as string, site)
+      return stringNode(value as string, site, state)
     case 'array': {
       const items = value as Value[]
       if (items.length === 0) return { inline: '[]' }
-      return { lines: items.flatMap((item) => entry('-', node(item, depth + 1, site), true)) }
+      return { lines: items.flatMap((item) => entry('-', node(item, depth + 1, site, state), true)) }
     }
     case 'hash': {
       const hash = value as RubyHash
       if (hash.size === 0) return { inline: '{}' }
       return {
         lines: hash.pairs().flatMap(([key, item]) => {
-          const keyText = node(key, depth + 1, site)
-          if (keyText.inline === undefined || keyText.inline === '') return site.fail('to_yaml: a nil, Array or Hash key is not supported by the ERB subset')
-          return entry(`${keyText.inline}:`, node(item, depth + 1, site), false)
+          const keyText = node(key, depth + 1, site, state)
+          if (keyText.inline === undefined || keyText.inline === '') return site.fail('to_yaml: a nil, multi-line, Array or Hash key is not supported by the ERB subset')
+          return entry(`${keyText.inline}:`, node(item, depth + 1, site, state), false)
         }),
       }
     }
@@ -75,21 +81,32 @@ function entry(prefix: string, rendered: Rendered, inSequence: boolean): string[
 
 const WORD = /[\p{L}\p{M}\p{N}\p{Pc}]/u
 
-function stringNode(text: string, site: Site): Rendered {
-  if (literalNewline(text)) {
-    const body = text.endsWith('\n') ? text.slice(0, -1) : text
-    if (body.endsWith('\n') || /^[ \t]/.test(body) || /[^\P{Cc}\n]/u.test(body)) {
-      return site.fail('to_yaml: this multi-line string needs a block indicator the ERB subset does not write')
-    }
-    return { block: { header: text.endsWith('\n') ? '|' : '|-', lines: body.split('\n') } }
+function stringNode(text: string, site: Site, state: EmitState): Rendered {
+  if (literalRequested(text)) {
+    const spaceBreak = / \n/.test(text)
+    const special = /[^\P{Cc}\n]|[\u2028\u2029\u0085\ufeff]/u.test(text)
+    // libyaml writes a literal block unless a space ends a line or the text ends with one.
+    if (spaceBreak || special || text.endsWith(' ')) return { inline: doubleQuoted(text) }
+    const trailing = /\n*$/.exec(text)![0].length
+    const chomping = trailing === 0 ? '-' : trailing === 1 ? '' : '+'
+    const indicator = /^[ \n]/.test(text) ? '2' : ''
+    if (chomping === '+') state.openEnded = true
+    return { block: { header: `|${indicator}${chomping}`, lines: text.replace(/\n$/, '').split('\n') } }
+  }
+  if (text.includes('\n')) {
+    if (/ \n|\n /.test(text) || /[^\P{Cc}\n]/u.test(text) || startsNonWordLine(text)) return { inline: doubleQuoted(text) }
+    return site.fail('to_yaml: this string would be single-quoted over several lines, which the ERB subset does not write')
   }
   return { inline: scalar(text, site, false) }
 }
 
-/** Psych's test `/\n(?!\Z)/`: a line break that is not the very last character. */
-function literalNewline(text: string): boolean {
-  const at = text.indexOf('\n')
-  return at !== -1 && at < text.length - 1
+/** Psych's test `/\n(?!\Z)/`: a line break that neither ends the text nor comes right before its last one. */
+function literalRequested(text: string): boolean {
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    const endsText = i + 1 === text.length || (i + 2 === text.length && text[i + 1] === '\n')
+    if (!endsText) return true
+  }
+  return false
 }
 
 /** A scalar in the style Psych chooses, then as libyaml allows it. */
@@ -121,7 +138,7 @@ function startsNonWordLine(text: string): boolean {
 /** What Psych's ScalarScanner reads as something other than a String: booleans, null, numbers, dates. */
 function resolvesToNonString(text: string): boolean {
   if (text === '') return true
-  if (/^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/.test(text)) return true
+  if (/^(?:yes|no|true|false|on|off|null|~)$/i.test(text)) return true
   if (/^\d{4}-\d{1,2}-\d{1,2}(?:[Tt\s]\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}(?::?\d\d)?))?)?$/.test(text)) return true
   if (/^[-+]?(?:\.inf|\.Inf|\.INF)$|^\.(?:nan|NaN|NAN)$/.test(text)) return true
   if (/^:./.test(text)) return true
