@@ -195,6 +195,8 @@ function findClose(text: string, from: number): { codeEnd: number; after: number
 interface OpenBlock {
   node: Extract<Node, { kind: 'if' | 'case' | 'block' | 'for' }>
   keyword: string
+  /** A `{ |x| %>` block, closed by `<% } %>` and nothing else. */
+  brace?: boolean
   at: number
   parent: Node[]
 }
@@ -242,6 +244,7 @@ function buildTree(source: TemplateSource, pieces: (string | Tag)[]): Node[] {
       case 'block': {
         const node: Node = { kind: 'block', call: statement.call, params: statement.params, body: [] }
         openBlock(node, statement.call.name, statement.at, node.body)
+        open.at(-1)!.brace = statement.brace
         break
       }
       case 'for': {
@@ -287,9 +290,15 @@ function buildTree(source: TemplateSource, pieces: (string | Tag)[]): Node[] {
       }
       case 'end': {
         const block = open.pop()
+        const word = statement.brace ? '`}`' : '`end`'
         if (!block) {
-          throw source.error('`end` without a matching `if`, `unless`, `case`, `for` or `do`', statement.at,
+          const openers = statement.brace ? '`{ |x|`' : '`if`, `unless`, `case`, `for` or `do`'
+          throw source.error(`${word} without a matching ${openers}`, statement.at,
             'remove it, or check that the blocks above open where you expect')
+        }
+        if ((block.brace === true) !== (statement.brace === true)) {
+          throw source.error(`${word} cannot close \`${block.keyword}\` opened ${block.brace ? 'with `{`' : 'without `{`'}`,
+            statement.at, block.brace ? 'close a `{ |x| %>` block with `<% } %>`' : 'close it with `<% end %>`')
         }
         body = block.parent
         break

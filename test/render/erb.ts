@@ -523,6 +523,10 @@ t.test('blocks: every mismatch is located and says how to mend it', async (t) =>
     ['<% if a %><% else %><% else %><% end %>', '1:24 `else` after `else` | `else` comes last in an if block'],
     ['<% unless a %><% elsif b %><% end %>', '1:18 `elsif` cannot follow `unless` | rewrite the block with `if`, or use `else`'],
     ['a\n<%= x', '2:1 unclosed ERB tag, expected `%>` | close the tag with `%>`; write `<%%` for a literal `<%`'],
+    ['<% xs.each { |x| %><% end %>', '1:23 `end` cannot close `each` opened with `{` | close a `{ |x| %>` block with `<% } %>`'],
+    ['<% xs.each do |x| %><% } %>', '1:24 `}` cannot close `each` opened without `{` | close it with `<% end %>`'],
+    ['<% if a %><% } %>', '1:14 `}` cannot close `if` opened without `{` | close it with `<% end %>`'],
+    ['<% } %>', '1:4 `}` without a matching `{ |x|` | remove it, or check that the blocks above open where you expect'],
     [`<%= ${'('.repeat(20000)}1${')'.repeat(20000)} %>`, '1:1 expression nested too deeply | write it with fewer levels of nesting'],
   ]
   for (const [code, expected] of problems) t.equal(compileProblem(code), expected, code.slice(0, 40))

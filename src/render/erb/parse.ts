@@ -68,6 +68,8 @@ export type Param = string | Param[]
 /** `{ |a, b| body }` or `do |a, b| body end` inside one tag. */
 export interface Block {
   params: Param[]
+  /** Opened with `{` (closed by `}`), not `do`. */
+  brace?: boolean
   body: Expr
 }
 
@@ -110,12 +112,13 @@ export type Statement =
   | { kind: 'unless'; condition: Expr; at: number }
   | { kind: 'elsif'; condition: Expr; at: number }
   | { kind: 'else'; at: number }
-  | { kind: 'end'; at: number }
+  /** `brace`: `<% } %>`, which closes a `{ |x| %>` block only. */
+  | { kind: 'end'; at: number; brace?: boolean }
   | { kind: 'case'; subject: Expr | null; at: number }
   | { kind: 'when'; patterns: Expr[]; at: number }
   | { kind: 'for'; params: Param[]; iterable: Expr; at: number }
   /** `<% call do |x| %>` … `<% end %>`: the block's body is template. */
-  | { kind: 'block'; call: Expr & { type: 'call' }; params: Param[]; at: number }
+  | { kind: 'block'; call: Expr & { type: 'call' }; params: Param[]; brace: boolean; at: number }
   | { kind: 'code'; expr: Expr }
 
 /** `<%= code %>`: one or more statements, the last one printed. */
@@ -189,13 +192,13 @@ export function parseStatement(source: TemplateSource, start: number, end: numbe
     // `<% } %>` closes a `{ |x| %>` block that spans tags, as `<% end %>` closes `do`.
     parser.advance()
     parser.expectEndOfTag()
-    return { kind: 'end', at: first.start }
+    return { kind: 'end', at: first.start, brace: true }
   }
   const expr = parser.statements(() => parser.token.kind === 'eof', true)
   parser.expectEndOfTag()
   if (expr.type === 'call' && expr.block && expr.block.body === OPEN_BODY) {
     const { block, ...call } = expr
-    return { kind: 'block', call: { ...call, block: undefined }, params: block.params, at: expr.nameAt }
+    return { kind: 'block', call: { ...call, block: undefined }, params: block.params, brace: block.brace === true, at: expr.nameAt }
   }
   return { kind: 'code', expr }
 }
@@ -585,7 +588,7 @@ class Parser {
     if (this.isPunct('{')) {
       this.advance()
       const params = this.blockParams()
-      if (this.atEndOfTag() && openBlockAllowed) return { params, body: OPEN_BODY }
+      if (this.atEndOfTag() && openBlockAllowed) return { params, body: OPEN_BODY, brace: true }
       const body = this.statements(() => this.isPunct('}'), false, '`}`')
       this.expect('}')
       return { params, body }
