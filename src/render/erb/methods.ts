@@ -75,6 +75,12 @@ function smallInteger(value: Value, site: Site): number {
   return Number(integerArgument(value, site))
 }
 
+/** A count of items (first(n), take(n)): Ruby refuses a negative one. */
+function count(value: Value, site: Site): number {
+  const n = smallInteger(value, site)
+  return n < 0 ? site.fail('negative array size') : n
+}
+
 function stringArgument(value: Value, site: Site): string {
   if (typeof value === 'string') return value
   return site.fail(`no implicit conversion of ${className(value)} into String`)
@@ -193,10 +199,66 @@ export function arithmetic(operator: string, left: bigint | number, right: Value
   }
 }
 
+/** C's round(): halves away from zero. */
+function roundHalfAway(x: number): number {
+  return Math.sign(x) * Math.round(Math.abs(x))
+}
+
+/** Ruby's Float#round(digits > 0) (float.c round_half_up): scaled, rounded, then corrected by one step. */
 function roundTo(value: number, digits: number): number {
-  if (digits <= 0) return Math.sign(value) * Math.round(Math.abs(value))
-  const factor = 10 ** digits
-  return Math.sign(value) * (Math.round(Math.abs(value) * factor) / factor)
+  if (digits > 15 || !Number.isFinite(value)) return value
+  const scale = 10 ** digits
+  let rounded = roundHalfAway(value * scale)
+  if (value > 0 && (rounded + 0.5) / scale <= value) rounded += 1
+  if (value < 0 && (rounded - 0.5) / scale >= value) rounded -= 1
+  return rounded / scale
+}
+
+/** Integer#round/floor/ceil with negative digits: to a multiple of 10**-digits. */
+function roundInteger(value: bigint, digits: number, mode: 'round' | 'floor' | 'ceil'): bigint {
+  if (digits >= 0) return value
+  const unit = 10n ** BigInt(-digits)
+  const remainder = ((value % unit) + unit) % unit
+  const down = value - remainder
+  if (mode === 'floor' || remainder === 0n) return down
+  if (mode === 'ceil') return down + unit
+  // Halves away from zero.
+  const twice = remainder * 2n
+  return twice > unit || (twice === unit && value > 0n) ? down + unit : down
+}
+
+/** Ruby's Float#floor/ceil(digits > 0), corrected by one step where the scaled value lost a digit. */
+function floorTo(value: number, digits: number, mode: 'floor' | 'ceil'): number {
+  if (digits > 15 || !Number.isFinite(value)) return value
+  const scale = 10 ** digits
+  let result = mode === 'floor' ? Math.floor(value * scale) : Math.ceil(value * scale)
+  if (mode === 'floor' && (result + 1) / scale <= value) result += 1
+  if (mode === 'ceil' && (result - 1) / scale >= value) result -= 1
+  return result / scale
+}
+
+/** Ruby's sum: exact while the items are Integers, then Kahan-Babuska compensated once a Float comes. */
+function sumNumbers(start: bigint | number, values: Value[], site: Site): Value {
+  let total: bigint | number = start
+  let compensation = 0
+  for (const value of values) {
+    if (typeof value !== 'bigint' && typeof value !== 'number') {
+      return site.fail(`${describeKind(value)} can't be coerced into ${typeof total === 'bigint' ? 'Integer' : 'Float'}`)
+    }
+    if (typeof total === 'bigint' && typeof value === 'bigint') {
+      total += value
+      continue
+    }
+    const [f, x] = [Number(total), Number(value)]
+    if (Number.isNaN(f) || Number.isNaN(x) || !Number.isFinite(x) || !Number.isFinite(f)) {
+      total = f + x
+      continue
+    }
+    const t = f + x
+    compensation += Math.abs(f) >= Math.abs(x) ? (f - t) + x : (x - t) + f
+    total = t
+  }
+  return typeof total === 'number' ? total + compensation : total
 }
 
 function match(regexp: RubyRegexp | string, text: string): RegExpExecArray | null {
@@ -491,7 +553,9 @@ define(['integer'], 'even?', [0, 0], (self: bigint) => self % 2n === 0n)
 define(['integer'], 'odd?', [0, 0], (self: bigint) => self % 2n !== 0n)
 define(['integer'], 'succ next', [0, 0], (self: bigint) => self + 1n)
 define(['integer'], 'pred', [0, 0], (self: bigint) => self - 1n)
-define(['integer'], 'floor ceil round', [0, 1], (self: bigint) => self)
+for (const mode of ['round', 'floor', 'ceil'] as const) {
+  define(['integer'], mode, [0, 1], (self: bigint, [digits], site) => roundInteger(self, digits === undefined ? 0 : smallInteger(digits, site), mode))
+}
 define(['integer'], '&', [1, 1], (self: bigint, [other], site) => self & integerArgument(other!, site))
 define(['integer'], '|', [1, 1], (self: bigint, [other], site) => self | integerArgument(other!, site))
 define(['integer'], '<<', [1, 1], (self: bigint, [other], site) => self << integerArgument(other!, site))
@@ -508,11 +572,18 @@ define(['integer'], 'downto', [1, 1], (self: bigint, [limit], site) => {
   for (let i = self; i >= integerArgument(limit!, site); i--) site.yield(i)
   return self
 })
-define(['float'], 'floor', [0, 0], (self: number, _, site) => integerArgument(Math.floor(self), site))
-define(['float'], 'ceil', [0, 0], (self: number, _, site) => integerArgument(Math.ceil(self), site))
+for (const mode of ['floor', 'ceil'] as const) {
+  define(['float'], mode, [0, 1], (self: number, [digits], site) => {
+    const places = digits === undefined ? 0 : smallInteger(digits, site)
+    if (places > 0) return floorTo(self, places, mode)
+    return roundInteger(integerArgument(mode === 'floor' ? Math.floor(self) : Math.ceil(self), site), places, mode)
+  })
+}
 define(['float'], 'round', [0, 1], (self: number, [digits], site) => {
   const places = digits === undefined ? 0 : smallInteger(digits, site)
-  return places > 0 ? roundTo(self, places) : integerArgument(roundTo(self, places), site)
+  if (places > 0) return roundTo(self, places)
+  if (places === 0) return integerArgument(roundHalfAway(self), site)
+  return roundInteger(integerArgument(self, site), places, 'round')
 })
 define(['float'], 'nan?', [0, 0], (self: number) => Number.isNaN(self))
 define(['float'], 'infinite?', [0, 0], (self: number) => (Number.isFinite(self) || Number.isNaN(self) ? null : self > 0 ? 1n : -1n))
@@ -688,14 +759,14 @@ define(ENUMERABLE, 'count', [0, 1], (self: Value, args, site) => {
 define(['array', 'range'], 'first', [0, 1], (self: Value, args, site) => {
   if (self instanceof RubyRange && args.length === 0) return self.first
   const items = elementsOf(self, site)
-  return args.length === 0 ? (items[0] ?? null) : items.slice(0, smallInteger(args[0]!, site))
+  return args.length === 0 ? (items[0] ?? null) : items.slice(0, count(args[0]!, site))
 })
 define(['hash'], 'first', [0, 1], (self: RubyHash, args, site) =>
-  args.length === 0 ? (self.pairs()[0] ?? null) : self.pairs().slice(0, smallInteger(args[0]!, site)))
+  args.length === 0 ? (self.pairs()[0] ?? null) : self.pairs().slice(0, count(args[0]!, site)))
 define(['array', 'range'], 'last', [0, 1], (self: Value, args, site) => {
   if (self instanceof RubyRange && args.length === 0) return self.last
   const items = elementsOf(self, site)
-  return args.length === 0 ? (items.at(-1) ?? null) : items.slice(Math.max(0, items.length - smallInteger(args[0]!, site)))
+  return args.length === 0 ? (items.at(-1) ?? null) : items.slice(Math.max(0, items.length - count(args[0]!, site)))
 })
 define(ENUMERABLE, 'each', [0, 0], (self: Value, _, site) => {
   if (self instanceof RubyRange && typeof self.first === 'bigint' && typeof self.last === 'bigint') {
@@ -786,13 +857,16 @@ define(ENUMERABLE, 'min', [0, 0], (self: Value, _, site) => extreme(elementsOf(s
 define(ENUMERABLE, 'max', [0, 0], (self: Value, _, site) => extreme(elementsOf(self, site), site, 1))
 define(ENUMERABLE, 'min_by', [0, 0], (self: Value, _, site) => extreme(elementsOf(self, site), site, -1, (item) => site.yield(item)))
 define(ENUMERABLE, 'max_by', [0, 0], (self: Value, _, site) => extreme(elementsOf(self, site), site, 1, (item) => site.yield(item)))
-define(ENUMERABLE, 'sum', [0, 1], (self: Value, args, site) =>
-  elementsOf(self, site).reduce<Value>((total, item) => {
-    const value = site.hasBlock ? site.yield(item) : item
+define(ENUMERABLE, 'sum', [0, 1], (self: Value, args, site) => {
+  const values = elementsOf(self, site).map((item) => (site.hasBlock ? site.yield(item) : item))
+  const start = args[0] ?? 0n
+  if (typeof start === 'bigint' || typeof start === 'number') return sumNumbers(start, values, site)
+  return values.reduce<Value>((total, value) => {
     if (typeof total === 'string') return total + stringArgument(value, site)
-    if (Array.isArray(total)) return Array.isArray(value) ? [...total, ...value] : site.fail(`no implicit conversion of ${describeKind(value)} into Array`)
-    return arithmetic('+', total as bigint | number, value, site)
-  }, args[0] ?? 0n))
+    if (Array.isArray(total)) return Array.isArray(value) ? [...total, ...value] : site.fail(`no implicit conversion of ${className(value)} into Array`)
+    return site.send(total, '+', [value])
+  }, start)
+})
 define(ENUMERABLE, 'inject reduce', [0, 2], (self: Value, args, site) => {
   const items = [...elementsOf(self, site)]
   const operator = args.at(-1) instanceof RubySymbol && !site.hasBlock ? (args.pop() as RubySymbol).name : undefined
@@ -843,8 +917,8 @@ define(['array'], 'rotate', [0, 1], (self: Value[], [by], site) => {
   const shift = ((smallInteger(by ?? 1n, site) % self.length) + self.length) % self.length
   return [...self.slice(shift), ...self.slice(0, shift)]
 })
-define(['array', 'range'], 'take', [1, 1], (self: Value, [n], site) => elementsOf(self, site).slice(0, smallInteger(n!, site)))
-define(['array', 'range'], 'drop', [1, 1], (self: Value, [n], site) => elementsOf(self, site).slice(smallInteger(n!, site)))
+define(['array', 'range'], 'take', [1, 1], (self: Value, [n], site) => elementsOf(self, site).slice(0, count(n!, site)))
+define(['array', 'range'], 'drop', [1, 1], (self: Value, [n], site) => elementsOf(self, site).slice(count(n!, site)))
 define(['array'], 'zip', [1, 9], (self: Value[], others, site) =>
   self.map((item, i) => [item, ...others.map((other) => (Array.isArray(other) ? (other[i] ?? null) : site.fail('zip takes arrays')))]))
 define(['array'], 'push append <<', [1, 9], (self: Value[], items) => {
