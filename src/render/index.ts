@@ -22,8 +22,11 @@ export async function renderTemplates(
   // Each engine is loaded only when a template needs it: a set of plain YAML starts faster.
   const engines = new Set(discovered.sources.map((s) => s.engine))
   const erb = engines.has('erb') ? await import('./erb.js') : undefined
-  // cluster_config is the document's root; the other variables are parts of it (options) or not from it.
-  const nodes: Record<string, YamlNode | null | undefined> = { cluster_config: document?.contents as YamlNode | null | undefined }
+  // cluster_config is the document's root and options a part of it; the other variables are not from it.
+  const nodes: Record<string, YamlNode | null | undefined> = {
+    cluster_config: document?.contents as YamlNode | null | undefined,
+    options: document?.getIn(['network', 'custom', 'options'], true) as YamlNode | null | undefined,
+  }
   const liquid = engines.has('liquid')
     ? (await import('./liquid.js')).createLiquidRenderer({ root: discovered.root, limits, outputBudget })
     : undefined

@@ -49,4 +49,8 @@ t.test("ERB templates see cluster.yml as Ruby read it: Float or Integer, big int
   t.equal(rendered!.text, await readFile(join(dir, 'expected.yml'), 'utf8'))
   const [withoutDocument] = await renderTemplates(manifests, buildTemplateContext(config))
   t.match(withoutDocument!.text, /mtu: "1500"\n/, 'without the document, plain data is all there is: 1500.0 is an Integer')
+  const context = buildTemplateContext(config)
+  const copied = { ...context, options: structuredClone(context.options) }
+  const [fromCopy] = await renderTemplates(manifests, copied, undefined, config.document)
+  t.equal(fromCopy!.text, rendered!.text, 'options is read with its own node, whether or not it is the object inside cluster_config')
 })
