@@ -6,7 +6,7 @@
  * array, String a string, nil null. The context's plain data is converted once per render; where the YAML
  * document behind it is known, its nodes say what plain data lost.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node as YamlNode } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node as YamlNode, type YAMLMap } from 'yaml'
 import { KEY_GUARD, type KeyGuard } from './guard.js'
 
 /** A Ruby Symbol; interned, so two `:a` are the same object and `===` compares them. */
@@ -279,22 +279,44 @@ export function fromPlain(data: unknown, node?: YamlNode | null, document?: Docu
   seen.set(data, hash)
   const taken = new Set<string>()
   if (isMap(resolved)) {
-    for (const pair of resolved.items) {
-      const keyNode = pair.key as YamlNode | null
-      const keyValue = isScalar(keyNode) ? keyNode.value : undefined
-      const name = String(keyValue)
+    const pairs = expandedPairs(resolved, document, !Object.hasOwn(record, '<<'))
+    // The value a key ends with is its last one in the document: Psych's merge and later keys overwrite.
+    const lastValue = new Map(pairs.map(([name, , value]) => [name, value]))
+    for (const [name, keyNode] of pairs) {
       if (taken.has(name) || !Object.hasOwn(record, name) || record[name] === undefined) continue
       taken.add(name)
+      const keyValue = isScalar(keyNode) ? keyNode.value : undefined
       const key = isScalar(keyNode) && (typeof keyValue === 'number' || typeof keyValue === 'boolean' || keyValue === null)
         ? fromPlain(keyValue, keyNode, document)
         : name
-      hash.set(key, fromPlain(record[name], pair.value as YamlNode | null, document, seen))
+      hash.set(key, fromPlain(record[name], lastValue.get(name), document, seen))
     }
   }
   for (const [name, item] of Object.entries(record)) {
     if (!taken.has(name) && item !== undefined) hash.set(name, fromPlain(item, undefined, document, seen))
   }
   return hash
+}
+
+/**
+ * A mapping's pairs in document order as `[name, key node, value node]`, with the pairs of a merge key
+ * (`<<: *defaults`, `<<: [*a, *b]`) in its place, as Psych inserts them.
+ */
+function expandedPairs(map: YAMLMap, document: Document | undefined, merges: boolean, depth = 0): [string, YamlNode | null, YamlNode | null][] {
+  const resolve = (node: unknown): YamlNode | null =>
+    (document && isAlias(node) ? (node.resolve(document) as YamlNode | undefined) ?? null : (node as YamlNode | null))
+  return map.items.flatMap((pair): [string, YamlNode | null, YamlNode | null][] => {
+    const keyNode = pair.key as YamlNode | null
+    const name = String(isScalar(keyNode) ? keyNode.value : keyNode)
+    const value = resolve(pair.value)
+    // yaml reads a merge key as a Scalar whose value is its own marker, not the string '<<'.
+    const isMerge = isScalar(keyNode) && keyNode.source === '<<' && (typeof keyNode.value !== 'string' || merges)
+    if (isMerge && depth < 20) {
+      const sources = isSeq(value) ? value.items.map(resolve) : [value]
+      return sources.flatMap((source) => (isMap(source) ? expandedPairs(source, document, merges, depth + 1) : []))
+    }
+    return [[name, keyNode, value]]
+  })
 }
 
 /** Psych reads an unquoted `:name` as a Symbol (`:"a b"` too). */
