@@ -100,7 +100,7 @@ class RenderMeter implements Meter {
   private steps = 0
   /** Where the last step ran: text has no position of its own, the loop that repeats it does. */
   private lastAt = 0
-  private readonly deadline: number
+  readonly deadline: number
 
   constructor(
     private readonly source: TemplateSource,
@@ -119,6 +119,11 @@ class RenderMeter implements Meter {
     if ((this.steps & 0x3ff) === 0 && Date.now() > this.deadline) {
       throw this.source.limitError('render-time', 'the template is still rendering', at, this.limits)
     }
+  }
+
+  /** A regexp match that ran past the render's time and was stopped. */
+  timedOut(at: number): never {
+    throw this.source.limitError('render-time', 'a regexp match is still running', at, this.limits)
   }
 
   /** Something of `size` characters or items about to be built: refused past the output budget. */
@@ -356,7 +361,7 @@ class Renderer {
         const subject = node.subject ? interpreter.evaluate(node.subject, frame) : null
         const matches = (pattern: Expr): boolean => {
           const value = interpreter.evaluate(pattern, frame)
-          return node.subject ? caseEquals(value, subject) : isTruthy(value)
+          return node.subject ? caseEquals(value, subject, interpreter.site(undefined, pattern.start)) : isTruthy(value)
         }
         const branch = node.whens.find((when) => when.patterns.some(matches))
         this.nodes(branch?.body ?? node.otherwise ?? [], frame)

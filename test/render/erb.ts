@@ -560,6 +560,18 @@ t.test('blocks, ranges and repetition spend the same budgets as loops over the t
   t.equal(render('<%= 2 ** 100 %>'), '1267650600228229401496703205376')
 })
 
+t.test('a regexp that could backtrack for long runs apart and stops at render-time', async (t) => {
+  t.equal(render('<%= ("a " * 3000).gsub(/\\s+/, "_").size %> <%= ("ab" * 3000).scan(/a+b/).size %> <%= ("x," * 2000).split(/,\\s*/).size %>'),
+    '6000 3000 2000', 'long texts with repetitions: run on the worker, same results')
+  const started = Date.now()
+  t.throws(() => compileErb('a: 1\nb: <%= ("a" * 20000).match?(/a*a*a*a*b/) %>', 'slow.yml.erb').render({}, { limits: resolveLimits(['render-time=300ms']) }), {
+    constructor: LimitError, limit: 'render-time', line: 2, col: 22, message: /a regexp match is still running/,
+  })
+  t.ok(Date.now() - started < 5000, 'the match was stopped, not waited for')
+  t.equal(render('<%= "b".match?(/a*a*a*a*b/) %>'), 'true', 'and the next match starts a new worker')
+  t.equal(render('<%= ("a" * 30).sub(/a*a*b/, "x") %>'), 'a'.repeat(30), 'short texts run in place')
+})
+
 t.test('KEY_GUARD travels into the Ruby Hash: refused keys stay refused however they are read', async (t) => {
   const env = { A: '1' }
   Object.defineProperty(env, KEY_GUARD, { value: (key: string) => (key === 'A' ? undefined : { message: `no ${key}`, hint: 'allow it' }), enumerable: false })

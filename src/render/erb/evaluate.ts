@@ -5,6 +5,7 @@
  */
 import { BASE64, convert, elementsOf, ENUMERATOR_METHODS, findMethod, methodNames, prettyJson, toJson, type Site } from './methods.js'
 import { formatString } from './format.js'
+import { findMatches } from './matcher.js'
 import { LIQUID_HINT, type Block, type Expr, type Param, type TemplateSource } from './parse.js'
 import {
   describeKind, inspect, isTruthy, kindOf, Opaque, rubyEquals, RubyClass, RubyEnumerator, RubyHash, RubyRange, RubySymbol, toS, type RubyRegexp,
@@ -54,6 +55,9 @@ export class Frame {
 export interface Meter {
   step(at: number): void
   allocate(size: number, at: number): void
+  /** When the render's time runs out (Date.now() milliseconds). */
+  readonly deadline: number
+  timedOut(at: number): never
 }
 
 /** `next` or `break` on its way to the block call (next) or the method call (break) it leaves. */
@@ -202,7 +206,7 @@ export class Interpreter {
       case '!=':
         return !rubyEquals(left, this.evaluate(expr.right, frame))
       case '===':
-        return caseEquals(left, this.evaluate(expr.right, frame))
+        return caseEquals(left, this.evaluate(expr.right, frame), this.site(undefined, expr.operatorAt))
       case '!~':
         return !isTruthy(this.send(left, '=~', [this.evaluate(expr.right, frame)], undefined, this.textOf(expr.left), expr.operatorAt))
     }
@@ -304,6 +308,10 @@ export class Interpreter {
       step: () => this.meter.step(at),
       respondsTo: (value, name) => findMethod(value, name) !== undefined,
       send: (receiver, name, args) => this.send(receiver, name, args, undefined, inspect(receiver), at),
+      matches: (pattern, text, all) => {
+        const found = findMatches(pattern, text, all, this.meter.deadline)
+        return found === 'timed-out' ? this.meter.timedOut(at) : found
+      },
     }
   }
 
@@ -373,15 +381,14 @@ export function catchNext(body: () => Value): Value {
   }
 }
 
-/** `when pattern`: a Range holds the value, a Regexp matches it, anything else is `==`. */
-export function caseEquals(pattern: Value, value: Value): boolean {
+/** `when pattern`: a Range holds the value, a Regexp matches it, a class holds it, anything else is `==`. */
+export function caseEquals(pattern: Value, value: Value, site: Site): boolean {
   if (pattern instanceof RubyRange) {
-    const method = findMethod(pattern, 'include?')!
-    return method.call(pattern as never, [value], undefined as never) === true
+    return findMethod(pattern, 'include?')!.call(pattern as never, [value], site) === true
   }
   if (pattern instanceof RubyClass) return pattern.includes(value)
   if (kindOf(pattern) === 'regexp') {
-    return (typeof value === 'string' || value instanceof RubySymbol) && (pattern as RubyRegexp).pattern.test(toS(value))
+    return (typeof value === 'string' || value instanceof RubySymbol) && site.matches((pattern as RubyRegexp).pattern, toS(value), false).length > 0
   }
   return rubyEquals(pattern, value)
 }

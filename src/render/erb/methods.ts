@@ -4,6 +4,7 @@
  * ranges made into arrays) is measured against `output-size` before it is built.
  */
 import { formatString } from './format.js'
+import type { Match } from './matcher.js'
 import { toYaml } from './yaml.js'
 import {
   className, compare, describeKind, formatFloat, inspect, isTruthy, kindOf, rubyEquals, RubyClass, RubyEnumerator, RubyHash, RubyRange, RubySymbol, toS,
@@ -23,6 +24,8 @@ export interface Site {
   respondsTo(value: Value, name: string): boolean
   /** Calls a method, as `inject(:+)` does. */
   send(receiver: Value, name: string, args: Value[]): Value
+  /** The first match of `pattern` in `text`, or all of them; within the render's time (./matcher.ts). */
+  matches(pattern: RegExp, text: string, all: boolean): Match[]
 }
 
 /** Methods that, called without a block, give an Enumerator of what they would yield. */
@@ -261,9 +264,12 @@ function sumNumbers(start: bigint | number, values: Value[], site: Site): Value 
   return typeof total === 'number' ? total + compensation : total
 }
 
-function match(regexp: RubyRegexp | string, text: string): RegExpExecArray | null {
-  const pattern = typeof regexp === 'string' ? new RegExp(escapeRegExp(regexp)) : regexp.pattern
-  return pattern.exec(text)
+function toPattern(regexp: RubyRegexp | string): RegExp {
+  return typeof regexp === 'string' ? new RegExp(escapeRegExp(regexp)) : regexp.pattern
+}
+
+function match(regexp: RubyRegexp | string, text: string, site: Site): Match | null {
+  return site.matches(toPattern(regexp), text, false)[0] ?? null
 }
 
 function escapeRegExp(text: string): string {
@@ -277,36 +283,35 @@ function patternArgument(value: Value, site: Site): RubyRegexp | string {
 }
 
 /** `\1`, `\0`, `\&`, `\\` in a replacement string, as Ruby's sub and gsub read them. */
-function expandReplacement(replacement: string, groups: RegExpExecArray): string {
+function expandReplacement(replacement: string, found: Match): string {
   return replacement.replace(/\\(\d|&|\\|k<(\w+)>)/g, (_, which: string, name?: string) => {
     if (which === '\\') return '\\'
-    if (which === '&') return groups[0]
-    if (name) return groups.groups?.[name] ?? ''
-    return groups[Number(which)] ?? ''
+    if (which === '&') return found.groups[0]!
+    if (name) return found.named?.[name] ?? ''
+    return found.groups[Number(which)] ?? ''
   })
 }
 
 function substitute(text: string, args: Value[], site: Site, global: boolean): string {
   const pattern = patternArgument(args[0]!, site)
-  const source = typeof pattern === 'string' ? escapeRegExp(pattern) : pattern.pattern.source
-  const flags = typeof pattern === 'string' ? 'g' : `g${pattern.pattern.flags.replace('g', '')}`
-  const regexp = new RegExp(source, flags)
+  if (args.length === 1 && !site.hasBlock) return site.fail('wrong number of arguments (given 1, expected 2)')
   let out = ''
   let last = 0
-  for (let found = regexp.exec(text); found; found = regexp.exec(text)) {
+  for (const found of site.matches(toPattern(pattern), text, global)) {
     site.step()
+    const whole = found.groups[0]!
+    // An empty match right after a non-empty one at the same place was skipped by Ruby's scan position.
+    if (found.index < last) continue
     out += text.slice(last, found.index)
-    const replacement = args.length > 1 ? args[1]! : site.hasBlock ? site.yield(found[0]) : site.fail('wrong number of arguments (given 1, expected 2)')
+    const replacement = args.length > 1 ? args[1]! : site.yield(whole)
     if (typeof replacement === 'string' && args.length > 1) out += expandReplacement(replacement, found)
-    else if (replacement instanceof RubyHash) out += toS(replacement.get(found[0]) ?? null)
+    else if (replacement instanceof RubyHash) out += toS(replacement.get(whole) ?? null)
     else out += toS(replacement)
-    last = found.index + found[0].length
-    if (found[0] === '') {
-      if (found.index < text.length) out += text[found.index]
+    last = found.index + whole.length
+    if (whole === '' && found.index < text.length) {
+      out += text[found.index]
       last = found.index + 1
-      regexp.lastIndex = found.index + 1
     }
-    if (!global) break
   }
   return out + text.slice(last)
 }
@@ -320,15 +325,17 @@ function split(text: string, args: Value[], site: Site): Value[] {
     const fields = split(text, [separator, -1n], site) as string[]
     if (fields.length <= limit) return fields
     const awkStyle = separator === null || separator === ' '
-    const pattern = typeof separator === 'string' && !awkStyle ? new RegExp(escapeRegExp(separator), 'g')
-      : awkStyle ? /[ \t\n\v\f\r]+/g : new RegExp((separator as RubyRegexp).pattern.source, `g${(separator as RubyRegexp).pattern.flags}`)
+    const pattern = typeof separator === 'string' && !awkStyle ? new RegExp(escapeRegExp(separator))
+      : awkStyle ? /[ \t\n\v\f\r]+/ : (separator as RubyRegexp).pattern
     const start = awkStyle ? text.length - text.replace(/^[ \t\n\v\f\r]+/, '').length : 0
     let cut = start
-    for (let n = 1; n < limit; n++) {
-      pattern.lastIndex = cut
-      const found = pattern.exec(text)
-      if (!found) break
-      cut = found.index + Math.max(found[0].length, 1)
+    let cuts = 0
+    for (const found of site.matches(pattern, text, true)) {
+      if (cuts === limit - 1) break
+      const end = found.index + found.groups[0]!.length
+      if (found.index < cut || found.index >= text.length || end === cut) continue
+      cut = end
+      cuts++
     }
     return [...fields.slice(0, limit - 1), text.slice(cut)]
   }
@@ -340,10 +347,27 @@ function split(text: string, args: Value[], site: Site): Value[] {
     parts = separator === '' ? characters(text) : text.split(separator)
   } else {
     const regexp = patternArgument(separator, site) as RubyRegexp
-    parts = text.split(new RegExp(regexp.pattern.source, regexp.pattern.flags)).map((part) => part ?? '')
-    if (parts[0] === '' && text.length > 0 && regexp.pattern.exec(text)?.index === 0 && regexp.pattern.exec(text)![0] === '') parts.shift()
+    parts = splitByMatches(text, site.matches(regexp.pattern, text, true))
   }
   if (limit === 0) while (parts.length > 0 && parts.at(-1) === '') parts.pop()
+  return parts
+}
+
+/**
+ * Ruby's String#split by a regexp (as JavaScript's split by one): the text between matches and the groups
+ * each captured; an empty match splits between characters only, never where the last field ended.
+ */
+function splitByMatches(text: string, matches: Match[]): string[] {
+  if (text === '') return []
+  const parts: string[] = []
+  let fieldStart = 0
+  for (const found of matches) {
+    const end = found.index + found.groups[0]!.length
+    if (found.index >= text.length || end === fieldStart) continue
+    parts.push(text.slice(fieldStart, found.index), ...found.groups.slice(1).filter((group): group is string => group !== undefined))
+    fieldStart = end
+  }
+  parts.push(text.slice(fieldStart))
   return parts
 }
 
@@ -601,7 +625,7 @@ define(['string', 'symbol'], 'capitalize', [0, 0], (self: Value) => {
 define(['string', 'symbol'], 'empty?', [0, 0], (self: Value) => toS(self) === '')
 define(['string', 'symbol'], 'to_sym', [0, 0], (self: Value) => RubySymbol.of(toS(self)))
 define(['string', 'symbol'], 'start_with?', [1, 9], (self: Value, args, site) =>
-  args.some((prefix) => (kindOf(prefix) === 'regexp' ? match(prefix as RubyRegexp, toS(self))?.index === 0 : toS(self).startsWith(stringArgument(prefix, site)))))
+  args.some((prefix) => (kindOf(prefix) === 'regexp' ? match(prefix as RubyRegexp, toS(self), site)?.index === 0 : toS(self).startsWith(stringArgument(prefix, site)))))
 define(['string', 'symbol'], 'end_with?', [1, 9], (self: Value, args, site) => args.some((suffix) => toS(self).endsWith(stringArgument(suffix, site))))
 define(['symbol'], 'to_proc', [0, 0], (self: RubySymbol, _, site) => site.fail(`${inspect(self)}.to_proc: write a block, or &${inspect(self)} as an argument`))
 
@@ -637,18 +661,16 @@ define(['string'], 'include?', [1, 1], (self: string, [part], site) => self.incl
 define(['string'], 'split', [0, 2], (self: string, args, site) => split(self, args, site))
 define(['string'], 'gsub', [1, 2], (self: string, args, site) => substitute(self, args, site, true))
 define(['string'], 'sub', [1, 2], (self: string, args, site) => substitute(self, args, site, false))
-define(['string'], 'match?', [1, 1], (self: string, [pattern], site) => match(patternArgument(pattern!, site), self) !== null)
+define(['string'], 'match?', [1, 1], (self: string, [pattern], site) => match(patternArgument(pattern!, site), self, site) !== null)
 define(['string'], '=~', [1, 1], (self: string, [pattern], site) => {
-  const found = match(patternArgument(pattern!, site), self)
+  const found = match(patternArgument(pattern!, site), self, site)
   return found ? BigInt(characters(self.slice(0, found.index)).length) : null
 })
 define(['string'], 'scan', [1, 1], (self: string, [pattern], site) => {
-  const regexp = patternArgument(pattern!, site)
-  const global = new RegExp(typeof regexp === 'string' ? escapeRegExp(regexp) : regexp.pattern.source, `g${typeof regexp === 'string' ? '' : regexp.pattern.flags}`)
   const found: Value[] = []
-  for (const groups of self.matchAll(global)) {
+  for (const { groups } of site.matches(toPattern(patternArgument(pattern!, site)), self, true)) {
     site.step()
-    found.push(groups.length > 1 ? groups.slice(1).map((group) => group ?? null) : groups[0])
+    found.push(groups.length > 1 ? groups.slice(1).map((group) => group ?? null) : groups[0]!)
   }
   return found
 })
@@ -697,8 +719,8 @@ define(['string'], '[] slice', [1, 2], (self: string, args, site) => {
   const [index, group] = args
   if (typeof index === 'string') return self.includes(index) ? index : null
   if (kindOf(index!) === 'regexp') {
-    const found = match(index as RubyRegexp, self)
-    return found ? (found[group === undefined ? 0 : smallInteger(group, site)] ?? null) : null
+    const found = match(index as RubyRegexp, self, site)
+    return found ? (found.groups[group === undefined ? 0 : smallInteger(group, site)] ?? null) : null
   }
   return sliceOf(characters(self), args, site, (chars) => chars.join(''))
 })
@@ -1052,10 +1074,10 @@ define(['hash'], 'except', [0, 9], (self: RubyHash, keys) => {
 
 // ---------------------------------------------------------------- regexps
 
-define(['regexp'], 'match?', [1, 1], (self: RubyRegexp, [text]) => text !== null && match(self, toS(text!)) !== null)
-define(['regexp'], '=~', [1, 1], (self: RubyRegexp, [text]) => {
+define(['regexp'], 'match?', [1, 1], (self: RubyRegexp, [text], site) => text !== null && match(self, toS(text!), site) !== null)
+define(['regexp'], '=~', [1, 1], (self: RubyRegexp, [text], site) => {
   if (text === null) return null
-  const found = match(self, toS(text!))
+  const found = match(self, toS(text!), site)
   return found ? BigInt(characters(toS(text!).slice(0, found.index)).length) : null
 })
 define(['regexp'], 'source', [0, 0], (self: RubyRegexp) => self.source)
