@@ -4,8 +4,10 @@
  * alike) reads as percent lines plus trim mode `-`: its `prepare_trim_mode` checks `-` before `<>`. So we
  * trim as `-` does (`<%-`, `-%>`; a plain `<% %>` line keeps its newline). Percent lines are left out: a line
  * starting with `%` is a YAML directive, and stays text. The template is split into text and tags, control
- * tags are nested into a tree, and expressions are parsed once, here; `render` only walks the tree. Lexing,
- * parsing and evaluation live in `./erb/`.
+ * tags are nested into a tree, and expressions are parsed once, here; `render` only walks the tree. The code
+ * in the tags is the Ruby these templates use, interpreted over Ruby values (the README lists it): lexing and
+ * parsing in `./erb/parse.ts`, values in `./erb/values.ts`, methods in `./erb/methods.ts`, evaluation in
+ * `./erb/evaluate.ts`.
  */
 import type { Document, Node as YamlNode } from 'yaml'
 import { Budget, DEFAULT_LIMITS, type Limits } from '../limits.js'

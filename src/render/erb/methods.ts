@@ -157,7 +157,7 @@ function pairsToHash(items: Value[], site: Site): RubyHash {
 }
 
 /** Ruby's `+`, `-`, `*`, `/`, `%`, `**` on two numbers. */
-export function arithmetic(operator: string, left: bigint | number, right: Value, site: Site): Value {
+function arithmetic(operator: string, left: bigint | number, right: Value, site: Site): Value {
   if (typeof right !== 'bigint' && typeof right !== 'number') {
     return site.fail(`${describeKind(right)} can't be coerced into ${describeKind(left).replace(/^an? /, '')}`)
   }

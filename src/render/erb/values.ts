@@ -339,24 +339,6 @@ function fromNumber(value: number, node: YamlNode | null | undefined): Value {
   return Number.isInteger(value) ? BigInt(value) : value
 }
 
-/** A Ruby value back to plain data, for JavaScript callers (cluster.yml.erb's ENV stays plain). */
-export function toPlain(value: Value): unknown {
-  switch (kindOf(value)) {
-    case 'integer':
-      return Number.isSafeInteger(Number(value)) ? Number(value) : value
-    case 'symbol':
-      return (value as RubySymbol).name
-    case 'array':
-      return (value as Value[]).map(toPlain)
-    case 'hash':
-      return Object.fromEntries((value as RubyHash).pairs().map(([k, v]) => [toS(k), toPlain(v)]))
-    case 'other':
-      return (value as Opaque).value
-    default:
-      return value
-  }
-}
-
 // ---------------------------------------------------------------- printing
 
 /** Ruby's `to_s`. */
