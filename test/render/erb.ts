@@ -581,6 +581,14 @@ t.test('KEY_GUARD travels into the Ruby Hash: refused keys stay refused however 
   }
 })
 
+t.test('format refuses a decimal rounding tie, which Ruby rounds its own way', async (t) => {
+  for (const [code, shown] of [['"%.2f" % 2.675', '2.675e+0'], ['format("%.1f", 0.45)', '4.5e-1'], ['"%.2e" % 9.995', '9.995e+0'], ['"%.1f" % -0.05', '5e-2']]) {
+    t.equal(renderProblem(`<%= ${code} %>`, {}).replace(/^1:\d+ /, ''),
+      `${shown} lies on a rounding tie that Ruby's format rounds its own way | round it first, e.g. value.round(2), whose result Ruby and this tool agree on`, code)
+  }
+  t.equal(render('<%= "%.2f" % 2.675.round(2) %> <%= "%.1f" % 2.25 %> <%= "%.2f" % 0.125 %>'), '2.68 2.2 0.12', 'rounded first, or a true binary tie')
+})
+
 t.test('to_yaml refuses what it would write differently from libyaml', async (t) => {
   t.equal(renderFailure('<%= "trail\\n".to_yaml %>', {}),
     '1:15 to_yaml: this string would be single-quoted over several lines, which the ERB subset does not write')
