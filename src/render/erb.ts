@@ -84,6 +84,11 @@ export function compileErb(source: string, file: string): ErbTemplate {
       try {
         renderer.nodes(nodes, new Frame())
       } catch (error) {
+        // A value that holds itself (`xs << xs`) has no end to print or compare: stopped where the render was.
+        if (error instanceof RangeError) {
+          throw template.error('the value is nested too deeply, or holds itself', meter.lastAt,
+            'build values that do not contain themselves')
+        }
         if (error instanceof Jump) {
           throw template.error(`\`${error.jump}\` outside a block`, error.at, `\`${error.jump}\` leaves a block: use it inside \`each do … end\` or \`{ … }\``)
         }
@@ -101,7 +106,7 @@ export function compileErb(source: string, file: string): ErbTemplate {
 class RenderMeter implements Meter {
   private steps = 0
   /** Where the last step ran: text has no position of its own, the loop that repeats it does. */
-  private lastAt = 0
+  lastAt = 0
   readonly deadline: number
 
   constructor(

@@ -597,6 +597,10 @@ t.test('to_yaml refuses what it would write differently from libyaml', async (t)
   t.equal(renderFailure('<%= {nil => 1}.to_yaml %>', {}), '1:16 to_yaml: a nil, multi-line, Array or Hash key is not supported by the ERB subset')
 })
 
+t.test('a value that holds itself is an error where the render was, not a crash', async (t) => {
+  t.equal(renderFailure('<% xs = [1] %>\n<% xs << xs %><%= xs %>', {}), '2:19 the value is nested too deeply, or holds itself')
+})
+
 t.test('values from YAML that Ruby has no plain form for', async (t) => {
   t.equal(renderProblem('<%= d %>', { d: new Date(0) }),
     '1:5 cannot print a date or time, which the ERB subset does not have | templates see plain data: strings, numbers, booleans, nil, arrays and hashes')
