@@ -194,6 +194,17 @@ t.test('hash access: ["key"] and .key both work; a missing ["key"] is nil', asyn
   t.equal(render('<%= h.size() %>', { h: { size: 'key' } }), '1', 'with parentheses it is the method')
 })
 
+t.test("a key named like a Ruby Hash method the subset lacks is refused by name; a struct's attributes answer first", async (t) => {
+  t.equal(renderProblem('<%= options.default %>', { options: { default: 'x' } }),
+    "1:13 `default` is a method of Ruby's Hash that the ERB subset does not have | Ruby would call the method, not read the key; read the key with options['default']")
+  t.equal(render("<%= options['default'] %> <%= options.mtu %>", { options: { default: 'x', mtu: 1 } }), 'x 1')
+  const taint = { key: 'node-role', value: 'master', effect: 'NoSchedule' }
+  Object.defineProperty(taint, KEY_GUARD, { value: (name: string) => (name in taint ? undefined : { message: `no ${name}`, hint: 'h' }), enumerable: false })
+  t.equal(render('<%= taint.key %>=<%= taint.value %>:<%= taint.effect %> <%= taint.size %>', { taint }), 'node-role=master:NoSchedule 3',
+    'a guarded hash stands for a struct: its attributes answer before Hash methods of the same name')
+  t.equal(renderFailure('<%= taint.nope %>', { taint }), '1:11 no nope')
+})
+
 t.test('prototype keys never resolve', async (t) => {
   const context = { c: { a: 1 }, xs: [1], s: 'str' }
   t.equal(render("[<%= c['constructor'] %>][<%= c['__proto__'] %>][<%= c['toString'] %>]", context), '[][][]')

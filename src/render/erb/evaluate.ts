@@ -322,10 +322,17 @@ export class Interpreter {
   send(object: Value, name: string, args: Value[] | undefined, block: BlockCall | undefined, receiver: string, at: number): Value {
     const fail = this.failAt(at)
     const kind = kindOf(object)
+    const isRead = object instanceof RubyHash && args === undefined && !block
+    // A guarded hash stands for one of Pharos' structs (or ENV): its attributes are its methods.
+    if (isRead && object.guard && object.has(name)) return object.get(name)!
     const method = kind === 'other' ? undefined : findMethod(object, name)
-    if (!method && object instanceof RubyHash && args === undefined && !block) {
+    if (!method && isRead) {
       const refused = object.refusal(name)
       if (refused) return fail(refused.message, refused.hint)
+      if (!object.guard && RUBY_HASH_METHODS.has(name)) {
+        return fail(`\`${name}\` is a method of Ruby's Hash that the ERB subset does not have`,
+          `Ruby would call the method, not read the key; read the key with ${receiver}['${name}']`)
+      }
       const value = object.has(name) ? object.get(name) : object.get(RubySymbol.of(name))
       if (value !== undefined) return value
       return fail(`undefined method or key \`${name}\` for ${receiver}`,
@@ -392,6 +399,27 @@ export function caseEquals(pattern: Value, value: Value, site: Site): boolean {
   }
   return rubyEquals(pattern, value)
 }
+
+/**
+ * The public methods of Ruby 3.1's Hash (`Hash.instance_methods`): `options.name` is the method in Ruby, so
+ * the key shortcut must not answer for one the subset lacks.
+ */
+const RUBY_HASH_METHODS = new Set(`
+  all? any? assoc chain chunk chunk_while class clear clone collect collect_concat compact compact!
+  compare_by_identity compare_by_identity? count cycle deconstruct_keys default default= default_proc
+  default_proc= define_singleton_method delete delete_if detect dig display drop drop_while dup each each_cons
+  each_entry each_key each_pair each_slice each_value each_with_index each_with_object empty? entries enum_for
+  eql? equal? except extend fetch fetch_values filter filter! filter_map find find_all find_index first flat_map
+  flatten freeze frozen? grep grep_v group_by has_key? has_value? hash include? inject inspect instance_eval
+  instance_exec instance_of? instance_variable_defined? instance_variable_get instance_variable_set
+  instance_variables invert is_a? itself keep_if key key? keys kind_of? lazy length map max max_by member? merge
+  merge! method methods min min_by minmax minmax_by nil? none? object_id one? partition private_methods
+  protected_methods public_method public_methods public_send rassoc reduce rehash reject reject!
+  remove_instance_variable replace respond_to? reverse_each select select! send shift singleton_class
+  singleton_method singleton_methods size slice slice_after slice_before slice_when sort sort_by store sum taint
+  tainted? take take_while tally tap then to_a to_enum to_h to_hash to_proc to_s transform_keys transform_keys!
+  transform_values transform_values! trust uniq untaint untrust untrusted? update value? values values_at
+  yield_self zip`.trim().split(/\s+/))
 
 /** A few names, enough to spot a typo without flooding the terminal. */
 function someNames(names: string[], limit = 8): string {
