@@ -4,12 +4,16 @@
  * alike) reads as percent lines plus trim mode `-`: its `prepare_trim_mode` checks `-` before `<>`. So we
  * trim as `-` does (`<%-`, `-%>`; a plain `<% %>` line keeps its newline). Percent lines are left out: a line
  * starting with `%` is a YAML directive, and stays text. The template is split into text and tags, control
- * tags are nested into a tree, and expressions are parsed once, here; `render` only walks the tree. Lexing,
- * parsing and evaluation live in `./erb/`.
+ * tags are nested into a tree, and expressions are parsed once, here; `render` only walks the tree. The code
+ * in the tags is the Ruby these templates use, interpreted over Ruby values (the README lists it): lexing and
+ * parsing in `./erb/parse.ts`, values in `./erb/values.ts`, methods in `./erb/methods.ts`, evaluation in
+ * `./erb/evaluate.ts`.
  */
+import type { Document, Node as YamlNode } from 'yaml'
 import { Budget, DEFAULT_LIMITS, type Limits } from '../limits.js'
-import { describeKind, evaluate, hashEntries, isTruthy, kindOf, toS, type Scope } from './erb/evaluate.js'
-import { parseOutput, parseStatement, TemplateSource, type Expr } from './erb/parse.js'
+import { caseEquals, catchNext, Frame, Interpreter, Jump, type Meter } from './erb/evaluate.js'
+import { parseOutput, parseStatement, TemplateSource, type Expr, type Param } from './erb/parse.js'
+import { fromPlain, isTruthy, type Value } from './erb/values.js'
 
 export interface ErbRenderLimits {
   limits: Limits
@@ -17,15 +21,36 @@ export interface ErbRenderLimits {
   outputBudget?: Budget
 }
 
+/**
+ * The variables a template sees, as Ruby values. Built from plain data; `nodes` names the YAML node each
+ * variable was read from (cluster_config: the document's root), so Integer or Float, key order and key
+ * types come from cluster.yml itself. One plain object seen twice (`networking` and `network`) is one Hash.
+ */
+export class ErbContext {
+  readonly variables: ReadonlyMap<string, Value>
+
+  constructor(context: Record<string, unknown>, nodes: Record<string, YamlNode | null | undefined> = {}, document?: Document) {
+    const seen = new Map<object, Value>()
+    this.variables = new Map(Object.entries(context)
+      .sort(([a], [b]) => Number(b in nodes) - Number(a in nodes))
+      .map(([name, value]) => [name, fromPlain(value, nodes[name], document, seen)]))
+  }
+}
+
 export interface ErbTemplate {
-  render(context: Record<string, unknown>, limits?: ErbRenderLimits): string
+  /** Plain data is converted on each render: a template that changes a hash changes its own copy. */
+  render(context: Record<string, unknown> | ErbContext, limits?: ErbRenderLimits): string
 }
 
 type Node =
   | { kind: 'text'; text: string }
   | { kind: 'output'; expr: Expr }
+  | { kind: 'code'; expr: Expr }
   | { kind: 'if'; branches: { condition: Expr; negate: boolean; body: Node[] }[]; otherwise?: Node[] }
-  | { kind: 'each'; iterable: Expr; method: 'each' | 'each_with_index'; params: string[]; body: Node[] }
+  | { kind: 'case'; subject: Expr | null; whens: { patterns: Expr[]; body: Node[] }[]; otherwise?: Node[]; at: number }
+  /** `<% call do |x| %>` … `<% end %>`: the call runs with the template between as its block. */
+  | { kind: 'block'; call: Expr & { type: 'call' }; params: Param[]; body: Node[] }
+  | { kind: 'for'; params: Param[]; iterable: Expr; body: Node[] }
 
 interface Tag {
   kind: 'output' | 'code' | 'comment'
@@ -54,7 +79,21 @@ export function compileErb(source: string, file: string): ErbTemplate {
     render(context, { limits = DEFAULT_LIMITS, outputBudget = new Budget('output-size', limits) } = { limits: DEFAULT_LIMITS }) {
       const out: string[] = []
       const meter = new RenderMeter(template, limits, outputBudget)
-      renderNodes(nodes, { context, locals: new Map() }, template, out, meter)
+      const variables = (context instanceof ErbContext ? context : new ErbContext(context)).variables
+      const renderer = new Renderer(new Interpreter(template, variables, meter), meter, out)
+      try {
+        renderer.nodes(nodes, new Frame())
+      } catch (error) {
+        // A value that holds itself (`xs << xs`) has no end to print or compare: stopped where the render was.
+        if (error instanceof RangeError) {
+          throw template.error('the value is nested too deeply, or holds itself', meter.lastAt,
+            'build values that do not contain themselves')
+        }
+        if (error instanceof Jump) {
+          throw template.error(`\`${error.jump}\` outside a block`, error.at, `\`${error.jump}\` leaves a block: use it inside \`each do … end\` or \`{ … }\``)
+        }
+        throw error
+      }
       return out.join('')
     },
   }
@@ -64,11 +103,11 @@ export function compileErb(source: string, file: string): ErbTemplate {
  * What a render may spend (design §13): evaluation steps, output and time. A loop over a loop over a loop
  * of a hundred options is a billion steps; each is counted, and the clock is read every few thousand.
  */
-class RenderMeter {
+class RenderMeter implements Meter {
   private steps = 0
   /** Where the last step ran: text has no position of its own, the loop that repeats it does. */
-  private lastAt = 0
-  private readonly deadline: number
+  lastAt = 0
+  readonly deadline: number
 
   constructor(
     private readonly source: TemplateSource,
@@ -86,6 +125,18 @@ class RenderMeter {
     }
     if ((this.steps & 0x3ff) === 0 && Date.now() > this.deadline) {
       throw this.source.limitError('render-time', 'the template is still rendering', at, this.limits)
+    }
+  }
+
+  /** A regexp match that ran past the render's time and was stopped. */
+  timedOut(at: number): never {
+    throw this.source.limitError('render-time', 'a regexp match is still running', at, this.limits)
+  }
+
+  /** Something of `size` characters or items about to be built: refused past the output budget. */
+  allocate(size: number, at: number): void {
+    if (size > this.outputBudget.remaining) {
+      throw this.source.limitError('output-size', `the template builds a value of ${size} items or characters`, at, this.limits)
     }
   }
 
@@ -154,8 +205,10 @@ function findClose(text: string, from: number): { codeEnd: number; after: number
 }
 
 interface OpenBlock {
-  node: Extract<Node, { kind: 'if' | 'each' }>
+  node: Extract<Node, { kind: 'if' | 'case' | 'block' | 'for' }>
   keyword: string
+  /** A `{ |x| %>` block, closed by `<% } %>` and nothing else. */
+  brace?: boolean
   at: number
   parent: Node[]
 }
@@ -166,6 +219,11 @@ function buildTree(source: TemplateSource, pieces: (string | Tag)[]): Node[] {
   let body = root
   for (const piece of pieces) {
     if (typeof piece === 'string') {
+      const block = open.at(-1)
+      if (block?.node.kind === 'case' && block.node.whens.length === 0 && !block.node.otherwise) {
+        if (piece.trim() !== '') throw source.error('text between `case` and its first `when`', block.at, 'start with `<% when … %>` right after `<% case … %>`')
+        continue
+      }
       body.push({ kind: 'text', text: piece })
       continue
     }
@@ -175,52 +233,84 @@ function buildTree(source: TemplateSource, pieces: (string | Tag)[]): Node[] {
       continue
     }
     const statement = parseStatement(source, piece.codeStart, piece.codeEnd)
+    const openBlock = (node: OpenBlock['node'], keyword: string, at: number, inner: Node[]): void => {
+      body.push(node)
+      open.push({ node, keyword, at, parent: body })
+      body = inner
+    }
     switch (statement.kind) {
+      case 'none':
+        break
+      case 'code':
+        body.push({ kind: 'code', expr: statement.expr })
+        break
       case 'if':
       case 'unless': {
         const branch = { condition: statement.condition, negate: statement.kind === 'unless', body: [] as Node[] }
-        const node: Node = { kind: 'if', branches: [branch] }
-        body.push(node)
-        open.push({ node, keyword: statement.kind, at: statement.at, parent: body })
-        body = branch.body
+        openBlock({ kind: 'if', branches: [branch] }, statement.kind, statement.at, branch.body)
         break
       }
-      case 'each': {
-        const { iterable, method, params } = statement
-        const node: Node = { kind: 'each', iterable, method, params, body: [] }
-        body.push(node)
-        open.push({ node, keyword: statement.method, at: statement.at, parent: body })
-        body = node.body
+      case 'case':
+        openBlock({ kind: 'case', subject: statement.subject, whens: [], at: statement.at }, 'case', statement.at, [])
+        break
+      case 'block': {
+        const node: Node = { kind: 'block', call: statement.call, params: statement.params, body: [] }
+        openBlock(node, statement.call.name, statement.at, node.body)
+        open.at(-1)!.brace = statement.brace
+        break
+      }
+      case 'for': {
+        const node: Node = { kind: 'for', params: statement.params, iterable: statement.iterable, body: [] }
+        openBlock(node, 'for', statement.at, node.body)
+        break
+      }
+      case 'when': {
+        const block = open.at(-1)
+        if (block?.node.kind !== 'case') {
+          throw source.error('`when` without a matching `case`', statement.at, 'start the block with `<% case value %>`')
+        }
+        if (block.node.otherwise) throw source.error('`when` after `else`', statement.at, '`else` comes last in a case block')
+        const branch = { patterns: statement.patterns, body: [] as Node[] }
+        block.node.whens.push(branch)
+        body = branch.body
         break
       }
       case 'elsif':
       case 'else': {
         const block = open.at(-1)
         const word = `\`${statement.kind}\``
-        if (block?.node.kind !== 'if') {
+        const isCase = block?.node.kind === 'case' && statement.kind === 'else'
+        if (block?.node.kind !== 'if' && !isCase) {
           throw source.error(`${word} without a matching \`if\``, statement.at,
             'start the block with `<% if condition %>`')
         }
-        if (block.node.otherwise) {
-          throw source.error(`${word} after \`else\``, statement.at, '`else` comes last in an if block')
+        const node = block!.node as Extract<Node, { kind: 'if' | 'case' }>
+        if (node.otherwise) {
+          throw source.error(`${word} after \`else\``, statement.at, `\`else\` comes last in ${isCase ? 'a case' : 'an if'} block`)
         }
         if (statement.kind === 'else') {
-          block.node.otherwise = body = []
-        } else if (block.keyword === 'unless') {
+          node.otherwise = body = []
+        } else if (block!.keyword === 'unless') {
           throw source.error('`elsif` cannot follow `unless`', statement.at,
             'rewrite the block with `if`, or use `else`')
         } else {
           const branch = { condition: statement.condition, negate: false, body: [] as Node[] }
-          block.node.branches.push(branch)
+          ;(node as Extract<Node, { kind: 'if' }>).branches.push(branch)
           body = branch.body
         }
         break
       }
       case 'end': {
         const block = open.pop()
+        const word = statement.brace ? '`}`' : '`end`'
         if (!block) {
-          throw source.error('`end` without a matching `if`, `unless` or `each`', statement.at,
+          const openers = statement.brace ? '`{ |x|`' : '`if`, `unless`, `case`, `for` or `do`'
+          throw source.error(`${word} without a matching ${openers}`, statement.at,
             'remove it, or check that the blocks above open where you expect')
+        }
+        if ((block.brace === true) !== (statement.brace === true)) {
+          throw source.error(`${word} cannot close \`${block.keyword}\` opened ${block.brace ? 'with `{`' : 'without `{`'}`,
+            statement.at, block.brace ? 'close a `{ |x| %>` block with `<% } %>`' : 'close it with `<% end %>`')
         }
         body = block.parent
         break
@@ -235,57 +325,91 @@ function buildTree(source: TemplateSource, pieces: (string | Tag)[]): Node[] {
   return root
 }
 
-function renderNodes(nodes: Node[], scope: Scope, source: TemplateSource, out: string[], meter: RenderMeter): void {
-  for (const node of nodes) {
+/** Walks the tree: text and values to the output, control nodes through the interpreter. */
+class Renderer {
+  constructor(
+    private readonly interpreter: Interpreter,
+    private readonly meter: RenderMeter,
+    private readonly out: string[],
+  ) {}
+
+  nodes(nodes: Node[], frame: Frame): void {
+    for (const node of nodes) this.node(node, frame)
+  }
+
+  private node(node: Node, frame: Frame): void {
+    const { interpreter, meter } = this
     switch (node.kind) {
       case 'text':
         meter.output(node.text)
-        out.push(node.text)
+        this.out.push(node.text)
         break
       case 'output': {
         meter.step(node.expr.start)
-        const text = toS(evaluate(node.expr, scope, source), (message, hint) => {
-          throw source.error(message, node.expr.start, hint)
-        })
+        const text = interpreter.toText(interpreter.evaluate(node.expr, frame), node.expr.start)
         meter.output(text, node.expr.start)
-        out.push(text)
+        this.out.push(text)
         break
       }
+      case 'code':
+        meter.step(node.expr.start)
+        interpreter.evaluate(node.expr, frame)
+        break
       case 'if': {
         const branch = node.branches.find((b) => {
           meter.step(b.condition.start)
-          return isTruthy(evaluate(b.condition, scope, source)) !== b.negate
+          return isTruthy(interpreter.evaluate(b.condition, frame)) !== b.negate
         })
-        renderNodes(branch?.body ?? node.otherwise ?? [], scope, source, out, meter)
+        this.nodes(branch?.body ?? node.otherwise ?? [], frame)
         break
       }
-      case 'each':
-        for (const [index, item] of iterate(node, scope, source).entries()) {
-          meter.step(node.iterable.start)
-          const yielded = node.method === 'each_with_index' ? [item, index] : [item]
-          const locals = bindParams(scope.locals, node.params, yielded)
-          renderNodes(node.body, { context: scope.context, locals }, source, out, meter)
+      case 'case': {
+        meter.step(node.at)
+        const subject = node.subject ? interpreter.evaluate(node.subject, frame) : null
+        const matches = (pattern: Expr): boolean => {
+          const value = interpreter.evaluate(pattern, frame)
+          return node.subject ? caseEquals(value, subject, interpreter.site(undefined, pattern.start)) : isTruthy(value)
+        }
+        const branch = node.whens.find((when) => when.patterns.some(matches))
+        this.nodes(branch?.body ?? node.otherwise ?? [], frame)
+        break
+      }
+      case 'for': {
+        const iterable = interpreter.evaluate(node.iterable, frame)
+        try {
+          for (const item of interpreter.elements(iterable, node.iterable.start)) {
+            meter.step(node.iterable.start)
+            // `for` has no scope of its own: its variables outlive the loop, as in Ruby.
+            const bound = new Frame()
+            interpreter.bind(bound, node.params, [item])
+            for (const name of bound.names()) frame.assign(name, bound.get(name)!)
+            catchNext(() => {
+              this.nodes(node.body, frame)
+              return null
+            })
+          }
+        } catch (error) {
+          if (!(error instanceof Jump && error.jump === 'break')) throw error
         }
         break
+      }
+      case 'block': {
+        const { call } = node
+        const object = call.object ? interpreter.evaluate(call.object, frame) : null
+        if (call.safe && object === null) break
+        const args = call.args?.map((arg) => interpreter.evaluate(arg, frame))
+        const receiver = call.object ? interpreter.source.text.slice(call.object.start, call.object.end) : ''
+        interpreter.send(object, call.name, args ?? [], (yielded) => {
+          const inner = new Frame(frame)
+          interpreter.bind(inner, node.params, yielded)
+          return catchNext(() => {
+            this.nodes(node.body, inner)
+            return null
+          })
+        }, receiver, call.nameAt)
+        break
+      }
     }
   }
 }
 
-/** The items `each` yields: an array's elements, a hash's `[key, value]` pairs. */
-function iterate(node: Extract<Node, { kind: 'each' }>, scope: Scope, source: TemplateSource): unknown[] {
-  const iterable = evaluate(node.iterable, scope, source)
-  if (Array.isArray(iterable)) return iterable
-  if (kindOf(iterable) === 'hash') return hashEntries(iterable as Record<string, unknown>)
-  const expression = source.text.slice(node.iterable.start, node.iterable.end)
-  const which = kindOf(iterable) === 'nil' ? `nil (${expression} is nil)` : `${expression} (${describeKind(iterable)})`
-  throw source.error(`undefined method \`${node.method}\` for ${which}`, node.iterable.start,
-    '`each` walks an array or a hash')
-}
-
-/** Ruby's block arguments: one yielded array spreads over several parameters (`|k, v|` on a hash). */
-function bindParams(outer: ReadonlyMap<string, unknown>, params: string[], yielded: unknown[]): Map<string, unknown> {
-  const values = yielded.length === 1 && params.length > 1 && Array.isArray(yielded[0]) ? yielded[0] : yielded
-  const locals = new Map(outer)
-  params.forEach((param, i) => locals.set(param, values[i] ?? null))
-  return locals
-}

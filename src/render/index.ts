@@ -2,21 +2,31 @@
  * Sources → rendered text. Plain YAML passes through untouched; ERB and Liquid templates see the same
  * context. Every template is compiled before any is rendered, so a syntax error anywhere fails fast.
  */
+import type { Document, Node as YamlNode } from 'yaml'
 import type { DiscoveredManifests } from '../discover.js'
 import type { RenderedManifest } from '../documents.js'
 import { Budget, DEFAULT_LIMITS, type Limits } from '../limits.js'
 import type { TemplateContext } from './context.js'
 
-/** `limits`: every template's steps, time and partials; `output-size` for all of them together. */
+/**
+ * `limits`: every template's steps, time and partials; `output-size` for all of them together. `document`,
+ * the parsed cluster.yml, gives ERB templates what plain data lost: Integer or Float, key order, key types.
+ */
 export async function renderTemplates(
   discovered: DiscoveredManifests,
   context: TemplateContext,
   limits: Limits = DEFAULT_LIMITS,
+  document?: Document,
 ): Promise<RenderedManifest[]> {
   const outputBudget = new Budget('output-size', limits)
   // Each engine is loaded only when a template needs it: a set of plain YAML starts faster.
   const engines = new Set(discovered.sources.map((s) => s.engine))
-  const { compileErb } = engines.has('erb') ? await import('./erb.js') : { compileErb: undefined }
+  const erb = engines.has('erb') ? await import('./erb.js') : undefined
+  // cluster_config is the document's root and options a part of it; the other variables are not from it.
+  const nodes: Record<string, YamlNode | null | undefined> = {
+    cluster_config: document?.contents as YamlNode | null | undefined,
+    options: document?.getIn(['network', 'custom', 'options'], true) as YamlNode | null | undefined,
+  }
   const liquid = engines.has('liquid')
     ? (await import('./liquid.js')).createLiquidRenderer({ root: discovered.root, limits, outputBudget })
     : undefined
@@ -25,8 +35,10 @@ export async function renderTemplates(
       case 'plain':
         return { source, render: async () => source.text }
       case 'erb': {
-        const template = compileErb!(source.text, source.path)
-        return { source, render: async (ctx: TemplateContext) => template.render({ ...ctx }, { limits, outputBudget }) }
+        const template = erb!.compileErb(source.text, source.path)
+        const render = async (ctx: TemplateContext): Promise<string> =>
+          template.render(new erb!.ErbContext({ ...ctx }, nodes, document), { limits, outputBudget })
+        return { source, render }
       }
       case 'liquid': {
         const template = liquid!.compile(source.text, source.path)

@@ -26,7 +26,8 @@ const rendererScript = join(repoRoot, 'test', 'helpers', 'render-erb.rb')
 const OTHER_CASES = ['examples/flannel']
 
 /** What one side made of a template: its text, or the error it stopped with (`located`: naming a file and line). */
-type Outcome = { text: string } | { error: string; located: boolean }
+/** `configRefused`: Ruby stopped at cluster.yml itself, as Pharos' safe_load did. */
+type Outcome = { text: string } | { error: string; located: boolean; configRefused?: boolean }
 
 /**
  * identical: the same text, or both stopped with Ruby's message; refused: Ruby renders, we stop with an
@@ -68,6 +69,7 @@ async function renderWithRuby(template: string, config: string): Promise<Outcome
   const run = await execa('ruby', [rendererScript, template, config], { reject: false, stripFinalNewline: false })
   if (run.exitCode === 0) return { text: run.stdout }
   if (run.exitCode === 1) return { error: run.stderr.trim(), located: true }
+  if (run.exitCode === 3) return { error: run.stderr.trim(), located: true, configRefused: true }
   throw new Error(`render-erb.rb could not render ${template}: ${run.stderr}`)
 }
 
@@ -90,7 +92,7 @@ async function renderWithUs(dir: string): Promise<Map<string, Outcome> | Outcome
   const outcomes = new Map<string, Outcome>()
   for (const source of discovered.sources.filter((s) => s.engine === 'erb')) {
     try {
-      const [rendered] = await renderTemplates({ ...discovered, sources: [source] }, context)
+      const [rendered] = await renderTemplates({ ...discovered, sources: [source] }, context, undefined, loaded.document)
       outcomes.set(source.path, { text: rendered!.text })
     } catch (error) {
       outcomes.set(source.path, errorOutcome(error))
@@ -128,7 +130,10 @@ async function runCase(found: Case): Promise<TemplateResult[]> {
   const ours = await renderWithUs(found.dir)
   if (!(ours instanceof Map)) {
     if ('text' in ours) throw new Error('a config is refused or loaded, never rendered')
-    return [{ verdict: 'refused', detail: `we refuse ${relative(repoRoot, config)}: ${ours.error}`, unlocated: !ours.located }]
+    // Pharos refused some files too (a :symbol or a date in cluster.yml): then both stop at the config.
+    const ruby = await renderWithRuby(join(found.dir, 'template.yml.erb'), config)
+    const both = 'error' in ruby && ruby.configRefused === true
+    return [{ verdict: both ? 'identical' : 'refused', detail: `we refuse ${relative(repoRoot, config)}: ${ours.error}`, unlocated: !ours.located }]
   }
   if (ours.size === 0) throw new Error(`${found.name}: its cluster.yml leads to no ERB template`)
   const results: TemplateResult[] = []

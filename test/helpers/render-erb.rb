@@ -2,7 +2,8 @@
 #   ruby test/helpers/render-erb.rb TEMPLATE CLUSTER_YML
 # prints the rendered text, byte for byte, on stdout. Exit 1: the template failed (a syntax error, `raise`,
 # a method Ruby does not have), with `Class: message` on stderr. Exit 2: bad arguments or an unreadable
-# cluster.yml. Tests only: the CLI never runs Ruby.
+# cluster.yml. Exit 3: Pharos would have refused cluster.yml (a class its safe_load did not permit), with
+# `Class: message` on stderr. Tests only: the CLI never runs Ruby.
 #
 # Trim mode: Pharos::Erb#render called `ERB.new(content, nil, '%<>-')`, which Ruby reads as percent
 # lines plus trim mode `-`. We pass `-` alone, as src/render/erb.ts documents: a line starting with `%` stays
@@ -13,8 +14,8 @@
 # reload_iptables; options and the `networking` alias are ours), with the same defaults, through an
 # OpenStruct binding as Pharos::Erb#render made it. The config's sections that Pharos declared as structs
 # answer a method per key (and `[]`); every other mapping, `options` among them, is a plain Hash with the
-# keys Psych read. Pharos ran Ruby 2.5, whose YAML.load (Psych 3) took aliases, :symbols and dates; Psych 4's
-# safe default refuses them, so they are permitted here.
+# keys Psych read. Pharos read cluster.yml with `YAML.safe_load(text, [], [], true)` (lib/pharos/yaml_file.rb):
+# aliases allowed, no class and no symbol permitted, so an unquoted :symbol, date or time refused the file.
 require 'base64'
 require 'date'
 require 'erb'
@@ -102,7 +103,7 @@ def with_defaults(config)
 end
 
 def context_of(cluster_yml)
-  raw = YAML.safe_load(File.read(cluster_yml, encoding: 'UTF-8'), permitted_classes: [Symbol, Date, Time],
+  raw = YAML.safe_load(File.read(cluster_yml, encoding: 'UTF-8'), permitted_classes: [], permitted_symbols: [],
                                                                    aliases: true, filename: cluster_yml)
   config = with_defaults(raw.is_a?(Hash) ? raw : {})
   attributes = config.to_h { |key, value| [key, structured(value, [key.to_s])] }
@@ -127,6 +128,9 @@ template_path, cluster_yml = ARGV
 begin
   vars = context_of(cluster_yml)
   source = File.read(template_path, encoding: 'UTF-8')
+rescue Psych::DisallowedClass => e
+  $stderr.puts "#{e.class}: #{e.message}"
+  exit 3
 rescue StandardError, Psych::Exception => e
   $stderr.puts "#{e.class}: #{e.message}"
   exit 2

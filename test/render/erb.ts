@@ -4,6 +4,7 @@ import t from 'tap'
 import { codeFrame, TemplateError } from '../../src/errors.js'
 import { Budget, LimitError, resolveLimits } from '../../src/limits.js'
 import { compileErb } from '../../src/render/erb.js'
+import { KEY_GUARD } from '../../src/render/erb/guard.js'
 import { fixturesDir, repoRoot } from '../helpers/paths.js'
 
 const render = (source: string, context: Record<string, unknown> = {}): string =>
@@ -56,6 +57,16 @@ t.test('renders a Pharos-style template as Ruby does (output recorded from Ruby)
   const context = JSON.parse(await readFile(join(dir, 'context.json'), 'utf8')) as Record<string, unknown>
   const template = compileErb(await readFile(join(dir, 'daemon-set.yml.erb'), 'utf8'), 'daemon-set.yml.erb')
   t.equal(template.render(context), await readFile(join(dir, 'daemon-set.yml'), 'utf8'))
+})
+
+t.test('the Ruby templates use renders as Ruby renders it (expected.json recorded from Ruby 3.1 by record.rb)', async (t) => {
+  const dir = join(fixturesDir, 'erb-recorded')
+  const read = async (name: string): Promise<unknown> => JSON.parse(await readFile(join(dir, name), 'utf8')) as unknown
+  const [cases, expected] = [await read('cases.json') as string[], await read('expected.json') as string[]]
+  const context = await read('context.json') as Record<string, unknown>
+  t.equal(cases.length, expected.length)
+  // Each render gets its own copy: templates may change the hashes and arrays they are given.
+  cases.forEach((source, i) => t.equal(render(source, structuredClone(context)), expected[i], source.slice(0, 60)))
 })
 
 t.test('if, elsif, else, unless', async (t) => {
@@ -178,9 +189,20 @@ t.test('hash access: ["key"] and .key both work; a missing ["key"] is nil', asyn
     'd b b')
   t.equal(render("[<%= options['missing'] %>] <%= options['missing'].nil? %> <%= options.nested.list[5].nil? %>", context),
     '[] true true')
-  t.equal(render('<%= h.size %> <%= h.first %>', { h: { size: 'key wins', first: 'also' } }), 'key wins also',
-    'without parentheses a key of the hash wins over a method of the same name')
+  t.equal(render('<%= h.size %> <%= h.first %> <%= h.mtu %>', { h: { size: 'key', first: 'also', mtu: 1 } }), '3 ["size", "key"] 1',
+    'a Ruby method wins over a key of the same name; a key no method has answers as a shortcut')
   t.equal(render('<%= h.size() %>', { h: { size: 'key' } }), '1', 'with parentheses it is the method')
+})
+
+t.test("a key named like a Ruby Hash method the subset lacks is refused by name; a struct's attributes answer first", async (t) => {
+  t.equal(renderProblem('<%= options.default %>', { options: { default: 'x' } }),
+    "1:13 `default` is a method of Ruby's Hash that the ERB subset does not have | Ruby would call the method, not read the key; read the key with options['default']")
+  t.equal(render("<%= options['default'] %> <%= options.mtu %>", { options: { default: 'x', mtu: 1 } }), 'x 1')
+  const taint = { key: 'node-role', value: 'master', effect: 'NoSchedule' }
+  Object.defineProperty(taint, KEY_GUARD, { value: (name: string) => (name in taint ? undefined : { message: `no ${name}`, hint: 'h' }), enumerable: false })
+  t.equal(render('<%= taint.key %>=<%= taint.value %>:<%= taint.effect %> <%= taint.size %>', { taint }), 'node-role=master:NoSchedule 3',
+    'a guarded hash stands for a struct: its attributes answer before Hash methods of the same name')
+  t.equal(renderFailure('<%= taint.nope %>', { taint }), '1:11 no nope')
 })
 
 t.test('prototype keys never resolve', async (t) => {
@@ -210,17 +232,18 @@ t.test('unsupported constructs fail at compile time, at their own line and colum
     ['system("ls")', '3:12 `system(…)` is not supported by the ERB subset'],
     ['File.read("/etc/passwd")', '3:12 `File.read` is not supported by the ERB subset'],
     ['require "json"', '3:12 `require` is not supported by the ERB subset'],
-    ['a + 1', '3:14 `+` is not supported by the ERB subset'],
-    ['x = 1', '3:14 `=` is not supported by the ERB subset'],
-    ['a ? 1 : 2', '3:14 `?` is not supported by the ERB subset'],
-    ['xs.map { |x| x }', '3:19 `{` is not supported by the ERB subset'],
-    ['options[:mtu]', '3:20 `:mtu` is not supported by the ERB subset'],
+    ['a ^ 1', '3:14 `^` is not supported by the ERB subset'],
+    ['a.b = 1', '3:16 `a.b =` is not supported by the ERB subset'],
+    ['->(x) { x }', '3:12 `->` is not supported by the ERB subset'],
     ['@var', '3:12 `@var` is not supported by the ERB subset'],
     ['self', '3:12 `self` is not supported by the ERB subset'],
-    ['a&.b', '3:13 `&.` is not supported by the ERB subset'],
-    ['a if b', '3:14 `if` as a modifier is not supported by the ERB subset'],
-    ['xs.each', '3:15 `each` without a `do |x| … end` block is not supported by the ERB subset'],
-    ['1; 2', '3:13 `;` is not supported by the ERB subset'],
+    ['a rescue b', '3:14 `rescue` is not supported by the ERB subset'],
+    ['/a#{b}/', '3:14 `#{…} in a regexp` is not supported by the ERB subset'],
+    ['/(a+)+/', '3:17 a repeated group that repeats or alternates inside can backtrack for minutes; not supported in an ERB regexp'],
+    ['/(a|b)*/', '3:18 a repeated group that repeats or alternates inside can backtrack for minutes; not supported in an ERB regexp'],
+    ['/(a)\\1/', '3:16 `\\1` is not supported in an ERB regexp'],
+    ['/(?=a)/', '3:13 lookaround, atomic groups and inline options are not supported in an ERB regexp'],
+    ['xs.map do |x| %><% end %><%= 1', '3:19 `do … end across tags inside an expression` is not supported by the ERB subset'],
   ]
   for (const [code, expected] of expressions) {
     t.equal(compileFailure(`kind: ConfigMap\ndata:\n  key: <%= ${code} %>\n`), expected, code)
@@ -229,8 +252,7 @@ t.test('unsupported constructs fail at compile time, at their own line and colum
   const statements: [code: string, expected: string][] = [
     ['def x', '3:9 `def` is not supported by the ERB subset'],
     ['while true', '3:9 `while` is not supported by the ERB subset'],
-    ['for x in xs', '3:9 `for` is not supported by the ERB subset'],
-    ['xs.map do |x|', '3:12 `map do … end` is not supported by the ERB subset'],
+    ['begin', '3:9 `begin` is not supported by the ERB subset'],
     ['# a comment', '3:9 a Ruby comment inside a code tag is not supported by the ERB subset'],
   ]
   for (const [code, expected] of statements) t.equal(compileFailure(`a: 1\nb:\n  - <%- ${code} %>\n`), expected, code)
@@ -245,7 +267,7 @@ t.test('syntax errors', async (t) => {
   t.equal(compileFailure('a: 1\n  b: <%= x.y\nc: 2\n'), '2:6 unclosed ERB tag, expected `%>`')
   t.equal(compileFailure('a\n<% if x %>\n  <% xs.each do |y| %>\n  <% end %>\n'), '2:4 `if` without a matching `end`')
   t.equal(compileFailure('a\n<% if x %>\n<% end %>\n  <%- end -%>\n'),
-    '4:7 `end` without a matching `if`, `unless` or `each`')
+    '4:7 `end` without a matching `if`, `unless`, `case`, `for` or `do`')
   t.equal(compileFailure('<% xs.each do |x| %>\n<% else %>\n<% end %>'), '2:4 `else` without a matching `if`')
   t.equal(compileFailure('<% if a %><% else %><% elsif b %><% end %>'), '1:24 `elsif` after `else`')
   t.equal(compileFailure('<% unless a %><% elsif b %><% end %>'), '1:18 `elsif` cannot follow `unless`')
@@ -253,8 +275,7 @@ t.test('syntax errors', async (t) => {
   t.equal(compileFailure('x\n <%= %>'), '2:6 expected an expression, found the end of the tag')
   t.equal(compileFailure('<%= "abc %>'), '1:5 unterminated string literal')
   t.equal(compileFailure('<%= a == b == c %>'), '1:12 unexpected `==`, expected the end of the tag')
-  t.equal(compileFailure('<% x %>'),
-    '1:4 a `<% %>` tag holds if/elsif/else/unless/end or `xs.each do |x|`; print a value with `<%= %>`')
+  t.equal(render('<% x %>', { x: 1 }), '', 'a code tag runs its code and prints nothing')
 })
 
 t.test('runtime errors name the expression and point at it', async (t) => {
@@ -271,11 +292,11 @@ t.test('runtime errors name the expression and point at it', async (t) => {
     '1:37 undefined method `[]` for nil (cluster_config.network.custom is nil)')
   t.equal(renderFailure('\n <%= clusterconfig.network %>', context), '2:6 undefined local variable or method `clusterconfig`')
   t.equal(renderFailure('<%= xs.upcase %>', context), '1:8 undefined method `upcase` for xs (an Array)')
-  t.equal(renderFailure('<%= xs["a"] %>', context), '1:7 cannot index xs (an Array) with a String')
+  t.equal(renderFailure('<%= xs["a"] %>', context), '1:7 no implicit conversion of String into Integer')
   t.equal(renderFailure('<%= xs.join(",", 1) %>', context),
     '1:8 wrong number of arguments for `join` (given 2, expected 0..1)')
   t.equal(renderFailure('<%= ENV.fetch("X") %>', { ENV: {} }), '1:9 key not found: "X"')
-  t.equal(renderFailure('\n<% s.each do |c| %><% end %>', context), '2:4 undefined method `each` for s (a String)')
+  t.equal(renderFailure('\n<% s.each do |c| %><% end %>', context), '2:6 undefined method `each` for s (a String)')
   t.equal(renderFailure('<%= f %>', { f: () => 1 }), '1:5 cannot print a JavaScript function')
   t.equal(thrown(() => compileErb('<%= nope %>', 'x').render({ a: 1, b: 2 })).hint, 'the variables are: a, b')
 })
@@ -309,28 +330,30 @@ const renderProblem = (source: string, context: Record<string, unknown>): string
 
 // The hint every unsupported construct gets: written out here, so that a change to it is seen.
 const SUBSET =
-  'the ERB subset has <%= expr %>, <% if/elsif/else/unless/end %>, <% xs.each do |x| %>, paths (a.b, ' +
-  "a['key'], a[0]), string/number/true/false/nil literals, ==, !=, &&, ||, ! and the methods to_json, to_s, " +
-  'to_i, join, empty?, nil?, size, length, upcase, downcase, first, last, key?, fetch; ' +
+  'the ERB subset is plain data and the Ruby the README lists (literals, paths, operators, if/unless/case, ' +
+  'blocks, local variables and the common methods of String, Array and Hash); ' +
   'for anything more, write the file as a Liquid template (.yml.liquid)'
 
 t.test('every Ruby keyword outside the subset is refused by name; the subset’s own are out of place as values', async (t) => {
   const refused = [
-    'alias', 'begin', 'BEGIN', 'break', 'case', 'class', 'def', 'defined?', 'END', 'ensure', 'for', 'in', 'module',
-    'next', 'redo', 'rescue', 'retry', 'return', 'self', 'super', 'undef', 'until', 'when', 'while', 'yield',
+    'alias', 'begin', 'BEGIN', 'class', 'def', 'defined?', 'END', 'ensure', 'module',
+    'redo', 'rescue', 'retry', 'return', 'self', 'super', 'undef', 'until', 'while', 'yield',
     '__FILE__', '__LINE__', '__ENCODING__', '__method__',
   ]
   for (const word of refused) {
     t.equal(compileProblem(`<%= ${word} %>`), `1:5 \`${word}\` is not supported by the ERB subset | ${SUBSET}`, word)
     t.equal(compileFailure(`<%= a == ${word} %>`), `1:10 \`${word}\` is not supported by the ERB subset`, `${word} after ==`)
   }
-  for (const word of ['if', 'elsif', 'else', 'unless', 'end', 'do', 'then', 'and', 'or']) {
+  for (const word of ['elsif', 'else', 'end', 'do', 'then', 'and', 'or', 'when', 'for', 'in']) {
     t.equal(compileProblem(`<%= ${word} %>`), `1:5 unexpected \`${word}\`, expected an expression | ${SUBSET}`, word)
   }
   t.equal(render('<%= true %> <%= false %> <%= nil.nil? %> <%= not nil %>'), 'true false true true', 'literals and not')
-  t.equal(compileFailure('<%= a if b %>'), '1:7 `if` as a modifier is not supported by the ERB subset')
-  t.equal(compileProblem('<%= a unless b %>'), `1:7 \`unless\` as a modifier is not supported by the ERB subset | ${SUBSET}`)
-  t.equal(compileFailure('<%= (a if b) %>'), '1:8 unexpected `if`, expected `)`', 'a modifier only at the end of the tag')
+  t.equal(renderProblem('a\n<% next if true %>', {}),
+    '2:4 `next` outside a block | `next` leaves a block: use it inside `each do … end` or `{ … }`')
+  t.equal(render('<% [1, 2, 3].each do |x| %><% next if x == 2 %><% break if x == 3 %><%= x %><% end %>|<%= [1, 2].map { |x| next 0 if x == 1; x } %>|<%= [1, 2].each { |x| break x * 10 } %>'),
+    '1|[0, 2]|10', 'next and break')
+  t.equal(render('<%= a if b %>|<%= a unless b %>|<%= a if b if c %>', { a: 1, b: false, c: true }), '|1|', 'modifiers')
+  t.equal(render('[<%= (a if b) %>]', { a: 1, b: false }), '[]', 'a modified statement in parentheses')
   t.equal(compileFailure('<%= a while b %>'), '1:7 `while` is not supported by the ERB subset')
   t.equal(compileFailure('<%= a b %>'), '1:5 `a` is not supported by the ERB subset', 'a method called without parentheses')
   t.equal(compileFailure('<%= puts "x" %>'), '1:5 `puts` is not supported by the ERB subset')
@@ -341,27 +364,24 @@ t.test('every Ruby keyword outside the subset is refused by name; the subset’s
 })
 
 t.test('every operator outside the subset is refused by name', async (t) => {
-  const operators = [
-    '**=', '<=>', '===', '...', '||=', '&&=', '<<=', '>>=', '**', '>=', '<=', '<<', '>>', '=~', '!~', '..', '::', '=>',
-    '->', '+=', '-=', '*=', '/=', '%=', '|=', '&=', '^=', '&.', '+', '*', '/', '<', '>', '=', '?', ':', '{', ';', '^',
-  ]
+  const operators = ['**=', '>>=', '>>', '::', '->', '|=', '&=', '^=', '^']
   for (const op of operators) {
     t.equal(compileProblem(`<%= a ${op} b %>`), `1:7 \`${op}\` is not supported by the ERB subset | ${SUBSET}`, op)
   }
   t.equal(compileFailure('<%= Kernel::exit %>'), '1:5 `Kernel::exit` is not supported by the ERB subset')
-  t.equal(compileFailure('<%= Base64.encode64(x) %>'), '1:5 `Base64.encode64` is not supported by the ERB subset')
-  t.equal(compileFailure('<%= Integer %>'), '1:5 `Integer` is not supported by the ERB subset')
+  t.equal(compileFailure('<%= Base64.crypt(x) %>'), '1:5 `Base64.crypt` is not supported by the ERB subset')
+  t.equal(render('<%= Integer %> <%= 1.is_a?(Integer) %> <%= x.class %>', { x: 1.5 }), 'Integer true Float', 'class names are values')
+  t.equal(compileFailure('<%= Hash.new %>'), '1:5 `Hash.new` is not supported by the ERB subset')
 })
 
 t.test('lexing: sigils, symbols, backticks, numbers and string escapes', async (t) => {
-  for (const [code, shown] of [['$stdout', '`$stdout`'], ['@@x', '`@@x`'], ['@x', '`@x`'], [':sym?', '`:sym?`'], ['`ls %>', '`` ` ``']]) {
+  for (const [code, shown] of [['$stdout', '`$stdout`'], ['@@x', '`@@x`'], ['@x', '`@x`'], ['`ls %>', '`` ` ``']]) {
     t.equal(compileFailure(`<%= ${code} %>`), `1:5 ${shown} is not supported by the ERB subset`, code)
   }
   t.equal(compileFailure('<%= a `b` %>'), '1:7 `` `b` `` is not supported by the ERB subset', 'a backtick string is one token')
-  t.equal(render('<%= 1_000 %> <%= 2.5e-3 %> <%= 1e2 %> <%= 25e-1 %> <%= -1 %> <%= -2.5 %> <%= 12e-10 %>'), '1000 0.0025 100 2.5 -1 -2.5 1.2e-09')
+  t.equal(render('<%= 1_000 %> <%= 2.5e-3 %> <%= 1e2 %> <%= 25e-1 %> <%= -1 %> <%= -2.5 %> <%= 12e-10 %>'), '1000 0.0025 100.0 2.5 -1 -2.5 1.2e-09')
   t.equal(render('<%= "a\\nb\\tc\\rd" %>'), 'a\nb\tc\rd')
-  t.equal(compileFailure('<%= - 1 %>'), '1:5 `-` is not supported by the ERB subset', 'a minus is part of a number only')
-  t.equal(compileFailure('<%= -a %>'), '1:5 `-` is not supported by the ERB subset')
+  t.equal(render('<%= - 1 %> <%= -a %> <%= -2.abs %> <%= a-1 %> <%= a - -1 %>', { a: 3 }), '-1 -3 2 2 4', 'unary and binary minus')
   t.equal(render('<%= "\\s\\e\\a\\b\\f\\v\\0\\q\\x41\\x4g\\u{1F600}\\u00e9\\\n!" %>'),
     ' \x1b\x07\b\f\v\0qA\x04g😀é!', 'escapes as Ruby reads them; a backslash before a newline joins the lines')
   t.equal(render('<%= "\\u{10FFFF}".size %>'), '1')
@@ -382,25 +402,21 @@ t.test('parsing: precedence, chains and what each place expects', async (t) => {
   const failures: [code: string, expected: string][] = [
     ['<%= a. %>', '1:8 expected a method or key name, found the end of the tag'],
     ['<%= a.1 %>', '1:7 unexpected `1`, expected a method or key name'],
-    ['<%= a[1 %>', '1:9 expected `]`, found the end of the tag'],
+    ['<%= a[1 %>', '1:9 expected `,` or `]`, found the end of the tag'],
     ['<%= (a %>', '1:8 expected `)`, found the end of the tag'],
     ['<%= f(1 %>', '1:5 `f(…)` is not supported by the ERB subset'],
-    ['<%= a.b(1 2) %>', '1:11 unexpected `2`, expected `,`'],
+    ['<%= a.b(1 2) %>', '1:11 unexpected `2`, expected `,` or `)`'],
     ['<%= a.b(1, %>', '1:12 expected an expression, found the end of the tag'],
     ['<%= a ! b %>', '1:7 unexpected `!`, expected the end of the tag'],
     ['<%= a"x" %>', '1:6 unexpected `"x"`, expected the end of the tag'],
-    ['<%= xs.each { |x| x } %>', '1:13 `{` is not supported by the ERB subset'],
-    ['<% x do %><% end %>', '1:6 `do` is not supported by the ERB subset'],
-    ['<% xs.each(1) do |x| %><% end %>', '1:7 `each do … end` is not supported by the ERB subset'],
+    ['<% x do %><% end %>', '1:6 unexpected `do`, expected the end of the tag'],
     ['<% xs.each do |1| %><% end %>', '1:16 unexpected `1`, expected a block parameter name'],
     ['<% xs.each do |X| %><% end %>', '1:16 unexpected `X`, expected a block parameter name'],
     ['<% xs.each do |end| %><% end %>', '1:16 unexpected `end`, expected a block parameter name'],
     ['<% xs.each do |self| %><% end %>', '1:16 `self` is not supported by the ERB subset'],
     ['<% xs.each do |a b| %><% end %>', '1:18 unexpected `b`, expected `,`'],
-    ['<% if a then b %><% end %>', '1:14 unexpected `b`, expected the end of the tag'],
+    ['<% if a then b %><% end %>', '1:16 expected `end`, found the end of the tag'],
     ['<% end if x %>', '1:8 `if` as a modifier is not supported by the ERB subset'],
-    ['<%= xs.each_with_index %>', '1:8 `each_with_index` without a `do |x| … end` block is not supported by the ERB subset'],
-    ['<%= xs.each + 1 %>', '1:8 `each` without a `do |x| … end` block is not supported by the ERB subset'],
     ['<% xs.each do |Xy| %><% end %>', '1:16 unexpected `Xy`, expected a block parameter name'],
     ['<% xs.each do |x?| %><% end %>', '1:16 unexpected `x?`, expected a block parameter name'],
     ['<% else x %>', '1:9 unexpected `x`, expected the end of the tag'],
@@ -422,7 +438,7 @@ t.test('values print as Ruby’s inspect and to_s print them, to the last escape
     '[1152921504606846976, -3] {"a"=>true, "b"=>nil}')
   t.equal(render('<%= h.to_json %> <%= xs.to_json %>', { h: { a: true, b: false, n: 2 ** 60 }, xs: [null, 'x'] }),
     '{"a":true,"b":false,"n":1152921504606846976} [null,"x"]')
-  t.equal(renderFailure('<%= f.to_json %>', { f: NaN }), '1:7 NaN cannot be written as JSON')
+  t.equal(renderFailure('<%= f.to_json %>', { f: NaN }), '1:7 NaN not allowed in JSON')
 })
 
 t.test('== compares as Ruby does', async (t) => {
@@ -435,17 +451,17 @@ t.test('== compares as Ruby does', async (t) => {
 
 t.test('each method, on the kinds it serves, with the arguments it takes', async (t) => {
   const arity: [code: string, expected: string][] = [
-    ['n.to_s(1)', '1:7 wrong number of arguments for `to_s` (given 1, expected 0)'],
+    ['n.to_s(1)', '1:7 invalid radix 1'],
     ['n.to_json(1)', '1:7 wrong number of arguments for `to_json` (given 1, expected 0)'],
-    ['s.to_i(1)', '1:7 wrong number of arguments for `to_i` (given 1, expected 0)'],
+    ['s.to_i(1)', '1:7 invalid radix 1'],
     ['n.nil?(1)', '1:7 wrong number of arguments for `nil?` (given 1, expected 0)'],
     ['s.empty?(1)', '1:7 wrong number of arguments for `empty?` (given 1, expected 0)'],
     ['s.size(1)', '1:7 wrong number of arguments for `size` (given 1, expected 0)'],
     ['s.length(1)', '1:7 wrong number of arguments for `length` (given 1, expected 0)'],
     ['s.upcase(1)', '1:7 wrong number of arguments for `upcase` (given 1, expected 0)'],
     ['s.downcase(1)', '1:7 wrong number of arguments for `downcase` (given 1, expected 0)'],
-    ['xs.first(1)', '1:8 wrong number of arguments for `first` (given 1, expected 0)'],
-    ['xs.last(1)', '1:8 wrong number of arguments for `last` (given 1, expected 0)'],
+    ['xs.first(1, 2)', '1:8 wrong number of arguments for `first` (given 2, expected 0..1)'],
+    ['xs.last(1, 2)', '1:8 wrong number of arguments for `last` (given 2, expected 0..1)'],
     ['h.key?', '1:7 wrong number of arguments for `key?` (given 0, expected 1)'],
     ['h.fetch', '1:7 wrong number of arguments for `fetch` (given 0, expected 1..2)'],
     ['h.fetch(1, 2, 3)', '1:7 wrong number of arguments for `fetch` (given 3, expected 1..2)'],
@@ -453,18 +469,20 @@ t.test('each method, on the kinds it serves, with the arguments it takes', async
   const context = { n: 1, s: 'Ab😀', xs: [], h: {}, f: 2.5, b: true }
   for (const [code, expected] of arity) t.equal(renderFailure(`<%= ${code} %>`, context), expected, code)
   const liquid = 'for anything more, write the file as a Liquid template (.yml.liquid)'
-  t.equal(renderProblem('<%= f.upcase %>', context),
-    `1:7 undefined method \`upcase\` for f (a Float) | the ERB subset's methods for a Float: to_s, to_json, to_i, nil?; ${liquid}`)
-  t.equal(renderProblem('<%= b.size %>', context),
-    `1:7 undefined method \`size\` for b (a Boolean) | the ERB subset's methods for a Boolean: to_s, to_json, nil?; ${liquid}`)
-  t.equal(renderProblem('<%= h.upcase() %>', context), '1:7 undefined method `upcase` for h (a Hash) | ' +
-    `the ERB subset's methods for a Hash: to_s, to_json, nil?, empty?, size, length, first, key?, fetch; ${liquid}`)
-  t.equal(renderProblem('<%= n.last %>', context),
-    `1:7 undefined method \`last\` for n (an Integer) | the ERB subset's methods for an Integer: to_s, to_json, to_i, nil?; ${liquid}`)
-  t.equal(renderProblem('<%= s.first %>', context), '1:7 undefined method `first` for s (a String) | ' +
-    `the ERB subset's methods for a String: to_s, to_json, to_i, nil?, empty?, size, length, upcase, downcase; ${liquid}`)
-  t.equal(renderProblem('<%= xs.key?(1) %>', context), '1:8 undefined method `key?` for xs (an Array) | ' +
-    `the ERB subset's methods for an Array: to_s, to_json, nil?, empty?, size, length, first, last, join; ${liquid}`)
+  const undefinedMethods: [code: string, expected: string, kind: string][] = [
+    ['f.upcase', '1:7 undefined method `upcase` for f (a Float)', 'a Float'],
+    ['b.size', '1:7 undefined method `size` for b (a Boolean)', 'a Boolean'],
+    ['h.upcase()', '1:7 undefined method `upcase` for h (a Hash)', 'a Hash'],
+    ['n.last', '1:7 undefined method `last` for n (an Integer)', 'an Integer'],
+    ['s.first', '1:7 undefined method `first` for s (a String)', 'a String'],
+    ['xs.key?(1)', '1:8 undefined method `key?` for xs (an Array)', 'an Array'],
+  ]
+  for (const [code, expected, kind] of undefinedMethods) {
+    t.equal(renderFailure(`<%= ${code} %>`, context), expected, code)
+    const { hint } = thrown(() => render(`<%= ${code} %>`, context))
+    t.match(hint, new RegExp(`^the ERB subset's methods for ${kind}: [^;]+; ${liquid.replace(/[.()]/g, '\\$&')}$`), `${code}: the hint lists the methods`)
+  }
+  t.match(thrown(() => render('<%= xs.key?(1) %>', context)).hint, /: [^;]*\binclude\?, /, 'an Array’s list names include?')
   t.equal(renderProblem('<%= h.upcase %>', context),
     "1:7 undefined method or key `upcase` for h | h has the keys (none); h['upcase'] gives nil when the key may be missing")
 
@@ -476,9 +494,9 @@ t.test('each method, on the kinds it serves, with the arguments it takes', async
     '[][][] 1 ["b", 1]')
   t.equal(render('<%= big.to_i %> <%= x.to_i %> <%= f.to_i %> <%= n.to_i %> <%= " -7".to_i %>', { ...context, big: 1e21, x: 'x12' }),
     '1000000000000000000000 0 2 1 -7')
-  t.equal(renderFailure('<%= f.to_i %>', { f: -Infinity }), '1:7 cannot convert -Infinity to an Integer')
+  t.equal(renderFailure('<%= f.to_i %>', { f: -Infinity }), '1:7 -Infinity cannot be an Integer')
   t.equal(render('<%= xs.join(nil) %>|<%= xs.join("") %>', { xs: [1, 2] }), '12|12')
-  t.equal(renderProblem('<%= xs.join(1) %>', context), "1:8 join needs a String separator, not an Integer | quote it: join(', ')")
+  t.equal(renderProblem('<%= xs.join(1) %>', context), "1:8 no implicit conversion of Integer into String | quote it: join(', ')")
   const keys = { h: { n: null, u: undefined, z: 0 } }
   t.equal(render('<%= h.key?("n") %> <%= h.key?("u") %> <%= h.key?(1) %> <%= h.fetch("n").nil? %> <%= h.fetch("u", "d") %> <%= h.fetch("z") %>', keys),
     'true false false true d 0')
@@ -487,9 +505,9 @@ t.test('each method, on the kinds it serves, with the arguments it takes', async
 
 t.test('what cannot be indexed, called or looked up says why, and what to do', async (t) => {
   const context = { n: 1, nothing: null, f: () => 1, xs: ['a'], h: { 0: 'zero', '1.5': 'x', true: 'y' } }
-  t.equal(renderProblem('<%= n[0] %>', context), '1:6 cannot index n (an Integer) | only hashes and arrays can be indexed')
-  t.equal(renderProblem('<%= f[0] %>', context), '1:6 cannot index f (a JavaScript function) | only hashes and arrays can be indexed')
-  t.equal(renderProblem('<%= xs["0"] %>', context), '1:7 cannot index xs (an Array) with a String | use an integer index, e.g. [0]')
+  t.equal(renderProblem('<%= n[0] %>', context), '1:6 cannot index n (an Integer) | only hashes, arrays and strings can be indexed')
+  t.equal(renderProblem('<%= f[0] %>', context), '1:6 cannot index f (a JavaScript function) | templates see plain data: strings, numbers, booleans, nil, arrays and hashes')
+  t.equal(renderProblem('<%= xs["0"] %>', context), '1:7 no implicit conversion of String into Integer | use an integer index, e.g. [0]')
   t.equal(renderProblem('<%= f.x %>', context),
     '1:7 cannot use f (a JavaScript function) in a template | templates see plain data: strings, numbers, booleans, nil, arrays and hashes')
   t.equal(renderProblem('<%= f %>', context),
@@ -498,7 +516,7 @@ t.test('what cannot be indexed, called or looked up says why, and what to do', a
     "1:13 undefined method `x` for nil (nothing is nil) | test it first with `<% if nothing %>`, or give a default: `nothing || 'default'`")
   t.equal(renderProblem('<%= nothing[0] %>', context),
     "1:12 undefined method `[]` for nil (nothing is nil) | test it first with `<% if nothing %>`, or give a default: `nothing || 'default'`")
-  t.equal(render('<%= h[0] %> [<%= h[1.5] %>] [<%= h[true] %>] [<%= h[nil] %>] <%= xs[0] %>', context), 'zero [] [] [] a',
+  t.equal(render('<%= h[0] %> [<%= h[1.5] %>] [<%= h[true] %>] [<%= h[nil] %>] <%= xs[0] %> <%= h["0"] %>', context), ' [] [] [] a zero',
     'an integer key finds the key YAML gave as a string; other kinds find nothing')
   const many = Object.fromEntries('abcdefghij'.split('').map((name) => [name, 1]))
   t.equal(thrown(() => render('<%= nope %>', many)).hint, 'the variables are: a, b, c, d, e, f, g, h, … (2 more)')
@@ -511,17 +529,21 @@ t.test('blocks: every mismatch is located and says how to mend it', async (t) =>
   const problems: [code: string, expected: string][] = [
     ['<% else %>', '1:4 `else` without a matching `if` | start the block with `<% if condition %>`'],
     ['<% elsif a %>', '1:4 `elsif` without a matching `if` | start the block with `<% if condition %>`'],
-    ['<% end %>', '1:4 `end` without a matching `if`, `unless` or `each` | remove it, or check that the blocks above open where you expect'],
+    ['<% end %>', '1:4 `end` without a matching `if`, `unless`, `case`, `for` or `do` | remove it, or check that the blocks above open where you expect'],
     ['<% xs.each do |x| %>', '1:7 `each` without a matching `end` | close the block with `<% end %>`'],
     ['<% if a %><% else %><% else %><% end %>', '1:24 `else` after `else` | `else` comes last in an if block'],
     ['<% unless a %><% elsif b %><% end %>', '1:18 `elsif` cannot follow `unless` | rewrite the block with `if`, or use `else`'],
     ['a\n<%= x', '2:1 unclosed ERB tag, expected `%>` | close the tag with `%>`; write `<%%` for a literal `<%`'],
+    ['<% xs.each { |x| %><% end %>', '1:23 `end` cannot close `each` opened with `{` | close a `{ |x| %>` block with `<% } %>`'],
+    ['<% xs.each do |x| %><% } %>', '1:24 `}` cannot close `each` opened without `{` | close it with `<% end %>`'],
+    ['<% if a %><% } %>', '1:14 `}` cannot close `if` opened without `{` | close it with `<% end %>`'],
+    ['<% } %>', '1:4 `}` without a matching `{ |x|` | remove it, or check that the blocks above open where you expect'],
     [`<%= ${'('.repeat(20000)}1${')'.repeat(20000)} %>`, '1:1 expression nested too deeply | write it with fewer levels of nesting'],
   ]
   for (const [code, expected] of problems) t.equal(compileProblem(code), expected, code.slice(0, 40))
-  t.equal(renderProblem('<% xs.each do |x| %><% end %>', { xs: null }), '1:4 undefined method `each` for nil (xs is nil) | `each` walks an array or a hash')
-  t.equal(renderProblem('<% n.each_with_index do |x| %><% end %>', { n: 1 }),
-    '1:4 undefined method `each_with_index` for n (an Integer) | `each` walks an array or a hash')
+  t.equal(renderProblem('<% xs.each do |x| %><% end %>', { xs: null }), '1:7 undefined method `each` for nil (xs is nil) | test it first with `<% if xs %>`, or give a default: `xs || \'default\'`')
+  t.equal(renderFailure('<% n.each_with_index do |x| %><% end %>', { n: 1 }),
+    '1:6 undefined method `each_with_index` for n (an Integer)')
   t.equal(render('<% xs.each_with_index do |x, i| %><%= x %>:<%= i %>,<% end %>', { xs: [[1, 2], [3]] }), '[1, 2]:0,[3]:1,',
     'each_with_index yields the item whole, arrays too')
   t.equal(render('<% xs.each_with_index do |x| %><%= x %>,<% end %>', { xs: ['a'] }), 'a,')
@@ -536,16 +558,82 @@ t.test('a render stops at render-time, and says so, even when every step is chea
   })
   const output = compileErb('a: 1\n<% xs.each do |a| %>0123456789<% end %>', 'big.yml.erb')
   t.throws(() => output.render({ xs: list }, { limits: resolveLimits(['output-size=1000']) }), {
-    constructor: LimitError, limit: 'output-size', line: 2, col: 4, message: /the templates render too much output/,
+    constructor: LimitError, limit: 'output-size', line: 2, col: 7, message: /the templates render too much output/,
   })
+})
+
+t.test('blocks, ranges and repetition spend the same budgets as loops over the template', async (t) => {
+  const steps = resolveLimits(['template-steps=1000'])
+  for (const code of ['(1..10**9).each { |i| i }', '(10**9).times { }', '(1..10**9).map { |i| i }', '[1] * 10**9', '"x" * 10**12']) {
+    t.throws(() => compileErb(`<%= ${code} %>`, 'big.yml.erb').render({}, { limits: steps }), { constructor: LimitError }, code)
+  }
+  t.throws(() => compileErb('<%= 2 ** (2 ** 40) %>', 'pow.yml.erb').render({}), { message: /too large a number/ })
+  t.equal(render('<%= 2 ** 100 %>'), '1267650600228229401496703205376')
+})
+
+t.test('a regexp that could backtrack for long runs apart and stops at render-time', async (t) => {
+  t.equal(render('<%= ("a " * 3000).gsub(/\\s+/, "_").size %> <%= ("ab" * 3000).scan(/a+b/).size %> <%= ("x," * 2000).split(/,\\s*/).size %>'),
+    '6000 3000 2000', 'long texts with repetitions: run on the worker, same results')
+  const started = Date.now()
+  t.throws(() => compileErb('a: 1\nb: <%= ("a" * 20000).match?(/a*a*a*a*b/) %>', 'slow.yml.erb').render({}, { limits: resolveLimits(['render-time=300ms']) }), {
+    constructor: LimitError, limit: 'render-time', line: 2, col: 22, message: /a regexp match is still running/,
+  })
+  t.ok(Date.now() - started < 5000, 'the match was stopped, not waited for')
+  t.equal(render('<%= "b".match?(/a*a*a*a*b/) %>'), 'true', 'and the next match starts a new worker')
+  t.equal(render('<%= ("a" * 30).sub(/a*a*b/, "x") %>'), 'a'.repeat(30), 'short texts run in place')
+})
+
+t.test('KEY_GUARD travels into the Ruby Hash: refused keys stay refused however they are read', async (t) => {
+  const env = { A: '1' }
+  Object.defineProperty(env, KEY_GUARD, { value: (key: string) => (key === 'A' ? undefined : { message: `no ${key}`, hint: 'allow it' }), enumerable: false })
+  t.equal(render("<%= ENV['A'] %> <%= ENV.fetch('A') %> <%= ENV.keys %> <%= ENV.key?('A') %> <%= ENV.to_h %>", { ENV: env }), '1 1 ["A"] true {"A"=>"1"}')
+  for (const code of ["ENV['B']", "ENV.fetch('B', 'x')", "ENV.key?('B')", "ENV.dig('B')", 'ENV.B', "ENV.values_at('B')"]) {
+    t.equal(renderProblem(`<%= ${code} %>`, { ENV: env }).replace(/^1:\d+ /, ''), 'no B | allow it', code)
+  }
+})
+
+t.test('format refuses a decimal rounding tie, which Ruby rounds its own way', async (t) => {
+  for (const [code, shown] of [['"%.2f" % 2.675', '2.675e+0'], ['format("%.1f", 0.45)', '4.5e-1'], ['"%.2e" % 9.995', '9.995e+0'], ['"%.1f" % -0.05', '5e-2']]) {
+    t.equal(renderProblem(`<%= ${code} %>`, {}).replace(/^1:\d+ /, ''),
+      `${shown} lies on a rounding tie that Ruby's format rounds its own way | round it first, e.g. value.round(2), whose result Ruby and this tool agree on`, code)
+  }
+  t.equal(render('<%= "%.2f" % 2.675.round(2) %> <%= "%.1f" % 2.25 %> <%= "%.2f" % 0.125 %>'), '2.68 2.2 0.12', 'rounded first, or a true binary tie')
+})
+
+t.test('to_yaml refuses what it would write differently from libyaml', async (t) => {
+  t.equal(renderFailure('<%= "trail\\n".to_yaml %>', {}),
+    '1:15 to_yaml: this string would be single-quoted over several lines, which the ERB subset does not write')
+  t.equal(renderFailure('<%= ("word " * 20).to_yaml %>', {}),
+    '1:20 to_yaml: a string this long with spaces would be folded by libyaml, which the ERB subset does not do')
+  t.equal(renderFailure('<%= {nil => 1}.to_yaml %>', {}), '1:16 to_yaml: a nil, multi-line, Array or Hash key is not supported by the ERB subset')
+})
+
+t.test('a value that holds itself is an error where the render was, not a crash', async (t) => {
+  t.equal(renderFailure('<% xs = [1] %>\n<% xs << xs %><%= xs %>', {}), '2:19 the value is nested too deeply, or holds itself')
+})
+
+t.test('values from YAML that Ruby has no plain form for', async (t) => {
+  t.equal(renderProblem('<%= d %>', { d: new Date(0) }),
+    '1:5 cannot print a date or time, which the ERB subset does not have | templates see plain data: strings, numbers, booleans, nil, arrays and hashes')
 })
 
 t.test('undefined, which YAML never gives but JavaScript callers might, is nil everywhere', async (t) => {
   const context = { xs: [undefined], s: 'x' }
   t.equal(render('<%= xs %> [<%= xs[0] %>] <% xs.each do |x| %>[<%= x %>]<%= x.nil? %><% if x %>T<% else %>F<% end %><% end %>', context),
     '[nil] [] []trueF')
-  t.equal(renderFailure('<%= s[nil] %>', context), '1:6 cannot index s (a String)')
-  t.equal(renderFailure('<%= xs[nil] %>', context), '1:7 cannot index xs (an Array) with nil')
+  t.equal(renderFailure('<%= s[nil] %>', context), '1:6 no implicit conversion from nil to integer')
+  t.equal(renderFailure('<%= xs[nil] %>', context), '1:7 no implicit conversion from nil to integer')
   t.equal(render('<%= s.to_s %> <%= v.to_json %> <%= "\\u0001".to_json %>', { ...context, v: '#{x}\x07' }), 'x "#{x}\\u0007" "\\u0001"',
     'to_json writes strings as JSON, not as inspect')
+})
+
+t.test("the README's ERB example renders as Ruby 3.1 renders it (output recorded from Ruby)", async (t) => {
+  const readme = await readFile(join(repoRoot, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('### ERB (`.yml.erb`)'))
+  const example = /```erb\n([\s\S]*?)```/.exec(section)![1]!
+  const options = {
+    mtu: 1400, backend: { type: 'VXLAN' }, pools: [{ cidr: '10.0.0.0/16' }, { cidr: '10.1.0.0/16' }], mode: 'ipip', token: 's3cret',
+  }
+  t.equal(render(example, { options }),
+    'veth_mtu: 1380\nbackend: vxlan\npools: 10.0.0.0/16,10.1.0.0/16\nencapsulation: IPIP\ntoken: czNjcmV0\n')
 })

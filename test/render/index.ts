@@ -1,8 +1,13 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import t from 'tap'
+import { loadClusterConfig } from '../../src/config.js'
+import { discoverManifests } from '../../src/discover.js'
 import type { DiscoveredManifests, ManifestSource, TemplateEngine } from '../../src/discover.js'
 import { LimitError, resolveLimits } from '../../src/limits.js'
-import type { TemplateContext } from '../../src/render/context.js'
+import { buildTemplateContext, type TemplateContext } from '../../src/render/context.js'
 import { renderTemplates } from '../../src/render/index.js'
+import { fixturesDir } from '../helpers/paths.js'
 
 const context = { name: 'custom_network', options: { mtu: 1400 } } as unknown as TemplateContext
 const source = (name: string, engine: TemplateEngine, text: string): ManifestSource =>
@@ -34,4 +39,18 @@ t.test('the limits reach both engines, and output-size is one budget for the who
   const loop = '<% xs.each do |a| %><% xs.each do |b| %>.<% end %><% end %>'
   await t.rejects(renderTemplates(discovered(source('l.yml.erb', 'erb', loop)), { ...context, xs: [1, 2, 3, 4] } as TemplateContext, resolveLimits(['template-steps=10'])),
     { constructor: LimitError, limit: 'template-steps' })
+})
+
+t.test("ERB templates see cluster.yml as Ruby read it: Float or Integer, big integers, key order and key types (expected.yml recorded from Ruby by record.rb)", async (t) => {
+  const dir = join(fixturesDir, 'erb-document')
+  const config = await loadClusterConfig({ cwd: dir })
+  const manifests = await discoverManifests(config.manifestPath)
+  const [rendered] = await renderTemplates(manifests, buildTemplateContext(config), undefined, config.document)
+  t.equal(rendered!.text, await readFile(join(dir, 'expected.yml'), 'utf8'))
+  const [withoutDocument] = await renderTemplates(manifests, buildTemplateContext(config))
+  t.match(withoutDocument!.text, /mtu: "1500"\n/, 'without the document, plain data is all there is: 1500.0 is an Integer')
+  const context = buildTemplateContext(config)
+  const copied = { ...context, options: structuredClone(context.options) }
+  const [fromCopy] = await renderTemplates(manifests, copied, undefined, config.document)
+  t.equal(fromCopy!.text, rendered!.text, 'options is read with its own node, whether or not it is the object inside cluster_config')
 })
