@@ -30,6 +30,19 @@ const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
 for (let i = 1; i < 12; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`)
 
 const cases: Record<string, Case> = {
+  ...Object.fromEntries([
+    "'x' * 10 ** 11",
+    '(1..100_000_000_000).to_a.size',
+    '[1] * 1_000_000_000',
+    '(1..1_000_000_000).map { |i| i }.size',
+    "'%0999999999d' % 1",
+    "format('%.999999999f', 1.0)",
+    "'%999999999{a}' % { a: 1 }",
+  ].map((expr) => [`ERB: ${expr} grows past the output budget without a loop`, {
+    files: { 'cluster.yml': config(), 'net/01.yml.erb': cm(`  a: "<%= ${expr} %>"\n`) },
+    limit: 'output-size',
+    at: new RegExp(`^net/01\\.yml\\.erb:6:\\d+: error: the template builds a value of \\d+ items or characters \\(limit output-size: 64MiB\\)`),
+  }])),
   'a Liquid partial that includes itself': {
     files: { 'cluster.yml': config(), 'net/01.yml.liquid': "{% include 'loop' %}\n", 'net/loop.liquid': "x{% include 'loop' %}\n" },
     limit: 'partial-depth',

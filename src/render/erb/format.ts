@@ -5,7 +5,12 @@
 import type { Site } from './methods.js'
 import { describeKind, inspect, RubyHash, RubySymbol, toS, type Value } from './values.js'
 
-const DIRECTIVE = /%(?:<(\w+)>|\{(\w+)\})?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([diufeEgGspxXobBc%])?/g
+/**
+ * A directive: flags, width, `.precision` and `<name>` in any order (Ruby reads `%<a>5s` and `%5<a>s` alike),
+ * then a conversion, or `{name}`, which ends the directive (`%{a}5d` is the value, then the text `5d`).
+ */
+const DIRECTIVE = /%((?:[-+ 0#]|\d+|\*|\.\d+|<\w+>)*)(?:\{(\w+)\}|([diufeEgGspxXobBc%]))?/g
+const PART = /[-+ 0#]|\d+|\*|\.\d+|<(\w+)>/g
 
 export function formatString(template: string, args: Value[], site: Site): string {
   let next = 0
@@ -19,14 +24,28 @@ export function formatString(template: string, args: Value[], site: Site): strin
     const value = hash.get(RubySymbol.of(name))
     return value === undefined ? site.fail(`key<${name}> not found`) : value
   }
-  return template.replace(DIRECTIVE, (whole, angle?: string, brace?: string, flags = '', widthText?: string, precisionText?: string, conversion?: string) => {
-    if (brace) return pad(toS(named(brace)), flags, widthText === undefined ? 0 : Number(widthText))
-    if (conversion === '%' && whole === '%%') return '%'
-    if (!conversion) return site.fail(`malformed format string - ${whole}`)
+  return template.replace(DIRECTIVE, (whole, spec: string, brace?: string, conversion?: string) => {
+    if (whole === '%%') return '%'
+    if (!brace && (!conversion || conversion === '%')) return site.fail(`malformed format string - ${whole}`)
+    let flags = ''
+    let widthText: string | undefined
+    let precision: number | undefined
+    let angle: string | undefined
+    for (const [part, name] of spec.matchAll(PART)) {
+      if (name !== undefined) angle = name
+      else if (part.length === 1 && '-+ 0#'.includes(part)) flags += part
+      else if (part.startsWith('.')) precision = Number(part.slice(1))
+      else widthText = part
+    }
     const width = widthText === '*' ? Number(toInteger(take(), site)) : widthText === undefined ? 0 : Number(widthText)
-    const precision = precisionText === undefined ? undefined : Number(precisionText)
+    // A width or precision is text about to be built, like `'x' * n`.
+    site.allocate(Math.max(Math.abs(width), precision ?? 0))
+    if (brace) {
+      const text = toS(named(brace))
+      return pad(precision === undefined ? text : [...text].slice(0, precision).join(''), flags, width)
+    }
     const value = angle ? named(angle) : take()
-    return pad(convert(conversion, value, flags, precision, site), flags, width, 'dieEfgGxXobBu'.includes(conversion))
+    return pad(convert(conversion!, value, flags, precision, site), flags, width, 'dieEfgGxXobBu'.includes(conversion!))
   })
 }
 
