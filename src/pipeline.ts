@@ -14,6 +14,8 @@ import {
   type ApiUpgrade,
   type RemovedApiFinding,
 } from './removed-apis.js'
+import { networkDiagnostic, type NetworkFinding } from './preflight/finding.js'
+import { checkNetworks } from './preflight/static.js'
 import { buildTemplateContext } from './render/context.js'
 import { renderTemplates } from './render/index.js'
 
@@ -49,6 +51,8 @@ export interface RenderedSet {
   images: ImageRewrite[]
   /** The registry `images` move to. */
   imageRegistry?: string
+  /** Networks the manifests set that disagree with cluster.yml (static preflight). */
+  networkFindings: NetworkFinding[]
   warnings: Diagnostic[]
 }
 
@@ -75,7 +79,9 @@ export async function renderManifestSet(options: RenderOptions): Promise<Rendere
   const set = applyApiOptions(checkDocuments(rendered, limits), options)
   const registry = imageRegistryOf(config, options.imageRegistry)
   const images = registry === undefined ? [] : imageRewrites(findContainerImages(set.documents), registry)
-  return { config, discovered, ...set, images, imageRegistry: registry, warnings: [...config.warnings, ...set.removedApis.map(removedApiWarning)] }
+  const networkFindings = checkNetworks(set.documents, config.config.network)
+  const warnings = [...config.warnings, ...set.removedApis.map(removedApiWarning), ...networkFindings.map(networkWarning)]
+  return { config, discovered, ...set, images, imageRegistry: registry, networkFindings, warnings }
 }
 
 /** --image-registry, else `image_repository` (the key Pharos 2.x read for an air-gapped cluster's registry). */
@@ -114,6 +120,11 @@ export function applyApiOptions(
 /** A removed API still in the set, as the warning render prints. */
 export function removedApiWarning(finding: RemovedApiFinding): Diagnostic {
   return { severity: 'warning', file: finding.file, line: finding.line, message: finding.message, hint: finding.hint }
+}
+
+/** A network finding as the warning render prints. */
+export function networkWarning(finding: NetworkFinding): Diagnostic {
+  return { severity: 'warning', ...networkDiagnostic(finding) }
 }
 
 /** Manifests that are already rendered (see discoverRenderedManifests), parsed and checked. */

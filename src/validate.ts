@@ -15,6 +15,7 @@ import { checkDocumentsOf, describeObject, documentKey, type ManifestDocument, t
 import { EnvironmentError } from './errors.js'
 import { runTool, toolFailure, type ToolLimits } from './exec.js'
 import type { Limits } from './limits.js'
+import type { NetworkFinding } from './preflight/static.js'
 import { findRemovedApis, type RemovedApiFinding } from './removed-apis.js'
 import { checkSchemaLocations, normalizeKubernetesVersion, schemasFromCrds, writeSchemaSet, type CrdSchemaOptions } from './schemas.js'
 
@@ -57,6 +58,8 @@ export interface ValidationReport {
   kubernetesVersion: string
   resources: ResourceResult[]
   summary: ValidationSummary
+  /** Static preflight findings; present only when the set was rendered from cluster.yml (validate -c). */
+  network?: NetworkFinding[]
 }
 
 export interface ValidateOptions extends ToolLimits {
@@ -489,5 +492,5 @@ function summarize(results: ResourceResult[]): ValidationSummary {
 
 export function hasFindings(report: ValidationReport): boolean {
   const { invalid, errors, removedApis } = report.summary
-  return invalid + errors + removedApis > 0
+  return invalid + errors + removedApis + (report.network?.length ?? 0) > 0
 }

@@ -6,6 +6,7 @@ import { isAbsolute, relative } from 'node:path'
 import { formatObjectName } from '../object-name.js'
 import type { Diagnostic } from '../errors.js'
 import type { RenderedSet } from '../pipeline.js'
+import { networkDiagnostic } from '../preflight/finding.js'
 import type { ResourceResult, ValidationReport } from '../validate.js'
 import type { CliIO, GlobalArgs } from './io.js'
 
@@ -81,10 +82,12 @@ export function formatValidationText(report: ValidationReport, cwd: string): str
     }
     if (r.hint) out.push(`  hint: ${printable(r.hint)}`)
   }
+  for (const f of report.network ?? []) out.push(formatDiagnostic({ severity: 'error', ...networkDiagnostic(f) }, cwd).trimEnd())
   const s = report.summary
+  const network = report.network ? `, ${report.network.length} network mismatches` : ''
   out.push(
     `${s.resources} resources: ${s.valid} valid, ${s.invalid} invalid, ${s.errors} errors, ${s.skipped} skipped, ` +
-      `${s.removedApis} removed APIs (Kubernetes ${report.kubernetesVersion})`,
+      `${s.removedApis} removed APIs${network} (Kubernetes ${report.kubernetesVersion})`,
   )
   return out.join('\n') + '\n'
 }
@@ -105,7 +108,21 @@ export function formatValidationJson(report: ValidationReport, cwd: string): str
     removedApi: r.removedApi ? { removedIn: r.removedApi.removedIn, replacement: r.removedApi.replacement ?? null } : null,
     hint: r.hint ?? null,
   }))
-  return `${JSON.stringify({ kubernetesVersion: report.kubernetesVersion, summary: report.summary, resources }, null, 2)}\n`
+  if (!report.network) return `${JSON.stringify({ kubernetesVersion: report.kubernetesVersion, summary: report.summary, resources }, null, 2)}\n`
+  // Only a set rendered from cluster.yml was checked: the fields say so by being there.
+  const network = report.network.map((f) => ({
+    check: f.check,
+    file: displayPath(f.file, cwd),
+    rendered: f.rendered,
+    line: f.line,
+    templateLine: f.templateLine ?? null,
+    expected: f.expected,
+    found: f.found,
+    message: f.message,
+    hint: f.hint,
+  }))
+  const summary = { ...report.summary, network: network.length }
+  return `${JSON.stringify({ kubernetesVersion: report.kubernetesVersion, summary, resources, network }, null, 2)}\n`
 }
 
 /**
@@ -124,9 +141,10 @@ export function formatValidationJunit(report: ValidationReport, cwd: string): st
   for (const r of report.resources) suites.set(r.file, [...(suites.get(r.file) ?? []), r])
   const count = (rs: ResourceResult[], ...statuses: string[]) => rs.filter((r) => statuses.includes(r.status)).length
   const all = report.resources
+  const network = report.network ?? []
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="kubectl-pharos-net validate" tests="${all.length}" failures="${count(all, 'invalid', 'removed-api')}" errors="${count(all, 'error')}" skipped="${count(all, 'skipped')}">`,
+    `<testsuites name="kubectl-pharos-net validate" tests="${all.length + network.length}" failures="${count(all, 'invalid', 'removed-api') + network.length}" errors="${count(all, 'error')}" skipped="${count(all, 'skipped')}">`,
   ]
   for (const [file, rs] of suites) {
     const name = xml(displayPath(file, cwd))
@@ -140,6 +158,18 @@ export function formatValidationJunit(report: ValidationReport, cwd: string): st
       if (tag) lines.push(`${open}>`, `      <${tag} message="${xml(r.errors[0]?.message ?? r.status)}" type="${r.status}">${detail}</${tag}>`, '    </testcase>')
       else if (r.status === 'skipped') lines.push(`${open}>`, '      <skipped/>', '    </testcase>')
       else lines.push(`${open}/>`)
+    }
+    lines.push('  </testsuite>')
+  }
+  if (network.length > 0) {
+    lines.push(`  <testsuite name="network" tests="${network.length}" failures="${network.length}" errors="0" skipped="0">`)
+    for (const f of network) {
+      const where = `${displayPath(f.file, cwd)}:${f.templateLine ?? f.line}`
+      lines.push(
+        `    <testcase classname="network" name="${xml(`${f.check}: ${where}`)}">`,
+        `      <failure message="${xml(f.message)}" type="network">${xml(`${f.message}\nhint: ${f.hint}`)}</failure>`,
+        '    </testcase>',
+      )
     }
     lines.push('  </testsuite>')
   }

@@ -138,7 +138,7 @@ t.test('invalid resources are reported with their source files, in text, JSON an
     ['net/02-cfg.yml', false, 'invalid'],
   ])
   t.match(report.resources[0]?.errors, [{ path: 'spec.replicas', line: 7 }])
-  t.same(report.summary, { resources: 2, valid: 0, invalid: 2, errors: 0, skipped: 0, removedApis: 0 })
+  t.same(report.summary, { resources: 2, valid: 0, invalid: 2, errors: 0, skipped: 0, removedApis: 0, network: 0 })
 
   const junit = await pharosNet(['validate', '--schema-location', schemas, '-o', 'junit'], { cwd: dir })
   t.equal(junit.exitCode, 1)

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
 import { UsageError } from '../../errors.js'
+import type { ManifestSource } from '../../discover.js'
+import type { RenderedSet } from '../../pipeline.js'
+import type { NetworkFinding } from '../../preflight/static.js'
 import type { ValidationProgress } from '../../validate.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
@@ -77,20 +80,26 @@ export function validateCommand(io: CliIO, done: (result: CommandResult) => void
         const version = await resolveKubernetesVersion(args['kubernetes-version'], locations)
         const target = { ...tool, kubernetesVersion: version }
         const input = await readInput(args, io, version)
-        const report = 'sources' in input
+        const validated = 'sources' in input
           ? await validateManifestFiles({ ...target, sources: input.sources, limits })
           : await validateManifests({ ...target, ...input })
+        // Only a set rendered from cluster.yml knows the networks to check against.
+        const report = 'sources' in input || !input.networkFindings ? validated : { ...validated, network: input.networkFindings }
         io.stdout.write(format(report, io.cwd))
         return hasFindings(report) ? 1 : 0
       }),
   }
 }
 
+type ValidateInput =
+  | { sources: ManifestSource[] }
+  | (Pick<RenderedSet, 'documents' | 'removedApis'> & { networkFindings?: NetworkFinding[] })
+
 /**
  * Plain files as they are, for validateManifestFiles; or parsed documents, when the set comes from
  * cluster.yml or removed APIs are to be upgraded or dropped first.
  */
-async function readInput(args: ValidateArgs, io: CliIO, version: string) {
+async function readInput(args: ValidateArgs, io: CliIO, version: string): Promise<ValidateInput> {
   const path = pathOf(args)
   if (path === undefined) {
     const { renderManifestSet } = await import('../../pipeline.js')
