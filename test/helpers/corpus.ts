@@ -14,13 +14,30 @@ export interface CorpusCluster {
   manifest: string
 }
 
-export async function corpusCluster(dir: string, folder: string): Promise<CorpusCluster> {
+/**
+ * The pod network each corpus manifest hardcodes (Flannel's and Canal's net-conf.json); the others take it
+ * from the cluster, or use Pharos' default 10.32.0.0/12 (Weave's IPALLOC_RANGE when unset).
+ */
+export const CORPUS_POD_NETWORKS: Readonly<Record<string, string>> = {
+  canal: '10.244.0.0/16',
+  flannel: '10.244.0.0/16',
+  'flannel-legacy': '10.244.0.0/16',
+  'flannel-legacy-2019': '10.244.0.0/16',
+}
+
+/** `podNetworkCidr` defaults to the manifest's own network, so that the static preflight finds nothing. */
+export async function corpusCluster(
+  dir: string,
+  folder: string,
+  podNetworkCidr: string | undefined = CORPUS_POD_NETWORKS[folder],
+): Promise<CorpusCluster> {
   const [file = ''] = await readdir(join(corpusDir, folder))
   await mkdir(join(dir, 'net'), { recursive: true })
   const manifest = join(dir, 'net', file)
   await copyFile(join(corpusDir, folder, file), manifest)
   const config = join(dir, 'cluster.yml')
-  await writeFile(config, `network:\n  provider: custom\n  custom:\n    manifest_path: ./net/${file}\n`)
+  const pod = podNetworkCidr === undefined ? '' : `  pod_network_cidr: ${podNetworkCidr}\n`
+  await writeFile(config, `network:\n  provider: custom\n${pod}  custom:\n    manifest_path: ./net/${file}\n`)
   return { config, manifest }
 }
 
