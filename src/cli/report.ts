@@ -84,7 +84,7 @@ export function formatValidationText(report: ValidationReport, cwd: string): str
   }
   for (const f of report.network ?? []) out.push(formatDiagnostic({ severity: 'error', ...networkDiagnostic(f) }, cwd).trimEnd())
   const s = report.summary
-  const network = report.network ? `, ${report.network.length} network mismatches` : ''
+  const network = report.network?.length ? `, ${report.network.length} network mismatches` : ''
   out.push(
     `${s.resources} resources: ${s.valid} valid, ${s.invalid} invalid, ${s.errors} errors, ${s.skipped} skipped, ` +
       `${s.removedApis} removed APIs${network} (Kubernetes ${report.kubernetesVersion})`,
