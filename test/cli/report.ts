@@ -135,3 +135,43 @@ t.test('paths and places', async (t) => {
   t.equal(printable('\u00ff\u0100\u2066'), '\u00ff\u0100\\u2066', 'printable Latin-1 and beyond stay; isolates are escaped')
   t.equal(printable('\x7f\x80\x9f'), '\\x7f\\x80\\x9f')
 })
+
+t.test('network findings (validate -c): located lines in text, a JSON array and count, a JUnit suite', async (t) => {
+  const withNetwork: ValidationReport = {
+    ...report,
+    network: [
+      {
+        check: 'flannel', file: '/w/net/cfg.yml.erb', rendered: true, line: 12, templateLine: 30, expected: '10.32.0.0/12', found: '10.244.0.0/16',
+        message: 'ConfigMap kube-flannel/cfg: net-conf.json Network is 10.244.0.0/16 but pod_network_cidr is 10.32.0.0/12',
+        hint: 'write net-conf.json Network as `<%= cluster_config.network.pod_network_cidr %>`',
+      },
+      {
+        check: 'weave', file: '/w/net/weave.yml', rendered: false, line: 143, expected: '10.244.0.0/16', found: '10.32.0.0/12',
+        message: 'DaemonSet kube-system/weave-net: IPALLOC_RANGE is unset, so 10.32.0.0/12 but pod_network_cidr is 10.244.0.0/16',
+        hint: 'set network.pod_network_cidr: 10.32.0.0/12 in cluster.yml, or set IPALLOC_RANGE to 10.244.0.0/16',
+      },
+    ],
+  }
+  const text = formatValidationText(withNetwork, '/w').split('\n')
+  t.same(text.slice(3), [
+    'net/cfg.yml.erb:30: error: ConfigMap kube-flannel/cfg: net-conf.json Network is 10.244.0.0/16 but pod_network_cidr is 10.32.0.0/12 (line 12 of the rendered output)',
+    '  hint: write net-conf.json Network as `<%= cluster_config.network.pod_network_cidr %>`',
+    'net/weave.yml:143: error: DaemonSet kube-system/weave-net: IPALLOC_RANGE is unset, so 10.32.0.0/12 but pod_network_cidr is 10.244.0.0/16',
+    '  hint: set network.pod_network_cidr: 10.32.0.0/12 in cluster.yml, or set IPALLOC_RANGE to 10.244.0.0/16',
+    '3 resources: 1 valid, 1 invalid, 0 errors, 0 skipped, 1 removed APIs, 2 network mismatches (Kubernetes 1.32.13)',
+    '',
+  ])
+  const parsed = JSON.parse(formatValidationJson(withNetwork, '/w'))
+  t.same(Object.keys(parsed), ['kubernetesVersion', 'summary', 'resources', 'network'])
+  t.same(parsed.summary, { ...report.summary, network: 2 })
+  t.same(parsed.network[1], {
+    check: 'weave', file: 'net/weave.yml', rendered: false, line: 143, templateLine: null, expected: '10.244.0.0/16', found: '10.32.0.0/12',
+    message: withNetwork.network?.[1]?.message, hint: withNetwork.network?.[1]?.hint,
+  })
+  t.same(JSON.parse(formatValidationJson({ ...report, network: [] }, '/w')).network, [], 'checked and clean: an empty array')
+  const xml = formatValidationJunit(withNetwork, '/w')
+  t.equal(XMLValidator.validate(xml), true)
+  t.match(xml, '<testsuites name="kubectl-pharos-net validate" tests="5" failures="4" errors="0" skipped="0">')
+  t.match(xml, '<testsuite name="network" tests="2" failures="2" errors="0" skipped="0">\n    <testcase classname="network" name="flannel: net/cfg.yml.erb:30">')
+  t.notMatch(formatValidationJunit({ ...report, network: [] }, '/w'), 'name="network"', 'no suite without findings')
+})
