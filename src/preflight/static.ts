@@ -62,7 +62,7 @@ function finding(found: FoundNetwork, expected: string): NetworkFinding {
   const { source } = found.doc
   const rendered = source.engine !== 'plain'
   const templateLine = rendered && !found.defaulted ? literalLine(source.text, found.value) : undefined
-  const is = found.defaulted ? `is unset, so ${found.value}` : `is ${found.value}`
+  const is = found.defaulted ? `is unset, so ${found.check} uses ${found.value},` : `is ${found.value}`
   return {
     check: found.check,
     message: `${describeObject(found.doc.object)}: ${found.setting} ${is} but ${found.against} is ${expected}`,
@@ -76,9 +76,9 @@ function finding(found: FoundNetwork, expected: string): NetworkFinding {
   }
 }
 
-/** The first line of the template source that holds the value as written. */
+/** The first line of the template source that holds the value as written, outside a YAML comment. */
 function literalLine(text: string, value: string): number | undefined {
-  const index = text.split('\n').findIndex((line) => line.includes(value))
+  const index = text.split('\n').findIndex((line) => line.includes(value) && !line.trimStart().startsWith('#'))
   return index < 0 ? undefined : index + 1
 }
 
@@ -131,12 +131,15 @@ function containerNetworks(doc: ManifestDocument, container: Record<string, unkn
     const words = Array.isArray(container[list]) ? (container[list] as unknown[]) : []
     words.forEach((word, i) => {
       if (typeof word !== 'string') return
-      const match = /^--cluster-cidr[= ](.+)$/.exec(word.trim()) ?? (word === '--cluster-cidr' && typeof words[i + 1] === 'string' ? [, words[i + 1] as string] : null)
-      if (!match?.[1]) return
-      for (const value of cidrList(match[1])) {
+      // `--cluster-cidr=X` in one word, or `--cluster-cidr` and X in two.
+      const next = words[i + 1]
+      const [text, at] = word.trim() === '--cluster-cidr' && typeof next === 'string'
+        ? [next, i + 1]
+        : [/^--cluster-cidr[= ](.+)$/.exec(word.trim())?.[1], i]
+      for (const value of cidrList(text ?? '')) {
         found.push({
           check: 'kube-router', setting: '--cluster-cidr', value, against: 'pod_network_cidr', family: familyOf(value), doc,
-          line: lineOf(doc, [...path, list, word === '--cluster-cidr' ? i + 1 : i]),
+          line: lineOf(doc, [...path, list, at]),
         })
       }
     })

@@ -147,7 +147,7 @@ t.test('network findings (validate -c): located lines in text, a JSON array and 
       },
       {
         check: 'weave', file: '/w/net/weave.yml', rendered: false, line: 143, expected: '10.244.0.0/16', found: '10.32.0.0/12',
-        message: 'DaemonSet kube-system/weave-net: IPALLOC_RANGE is unset, so 10.32.0.0/12 but pod_network_cidr is 10.244.0.0/16',
+        message: 'DaemonSet kube-system/weave-net: IPALLOC_RANGE is unset, so weave uses 10.32.0.0/12, but pod_network_cidr is 10.244.0.0/16',
         hint: 'set network.pod_network_cidr: 10.32.0.0/12 in cluster.yml, or set IPALLOC_RANGE to 10.244.0.0/16',
       },
     ],
@@ -156,7 +156,7 @@ t.test('network findings (validate -c): located lines in text, a JSON array and 
   t.same(text.slice(3), [
     'net/cfg.yml.erb:30: error: ConfigMap kube-flannel/cfg: net-conf.json Network is 10.244.0.0/16 but pod_network_cidr is 10.32.0.0/12 (line 12 of the rendered output)',
     '  hint: write net-conf.json Network as `<%= cluster_config.network.pod_network_cidr %>`',
-    'net/weave.yml:143: error: DaemonSet kube-system/weave-net: IPALLOC_RANGE is unset, so 10.32.0.0/12 but pod_network_cidr is 10.244.0.0/16',
+    'net/weave.yml:143: error: DaemonSet kube-system/weave-net: IPALLOC_RANGE is unset, so weave uses 10.32.0.0/12, but pod_network_cidr is 10.244.0.0/16',
     '  hint: set network.pod_network_cidr: 10.32.0.0/12 in cluster.yml, or set IPALLOC_RANGE to 10.244.0.0/16',
     '3 resources: 1 valid, 1 invalid, 0 errors, 0 skipped, 1 removed APIs, 2 network mismatches (Kubernetes 1.32.13)',
     '',

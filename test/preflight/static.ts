@@ -76,6 +76,12 @@ t.test('ERB: a literal value points at the template line; a value from cluster_c
   t.same(checkNetworks(documents(flannel('10.32.0.0/12'), 'erb', fromConfig), cluster), [])
 })
 
+t.test('a template line that only mentions the value in a comment is not the line that wrote it', async (t) => {
+  const template = `# upstream used "Network": "10.244.0.0/16"\n${flannel('{{ "10.244" | append: ".0.0/16" }}')}`
+  const [finding] = checkNetworks(documents(flannel('10.244.0.0/16'), 'liquid', template), cluster)
+  t.equal(finding?.templateLine, undefined)
+})
+
 t.test('Liquid: a value from an expression has the rendered line only', async (t) => {
   const template = flannel('{{ "10.244" | append: ".0.0/16" }}')
   const [finding] = checkNetworks(documents(flannel('10.244.0.0/16'), 'liquid', template), cluster)
@@ -107,7 +113,7 @@ ${env}`)
   t.same(checkNetworks(documents(set), cluster).map((f) => [f.check, f.found, f.line]), [['weave', '10.244.0.0/16', 14]])
   t.same(checkNetworks(documents(weave('')), cluster), [], 'unset is the default, which is Pharos\' default')
   const [unset] = checkNetworks(documents(weave('')), { ...cluster, pod_network_cidr: '10.244.0.0/16' })
-  t.match(unset, { found: '10.32.0.0/12', line: 10, message: /IPALLOC_RANGE is unset, so 10\.32\.0\.0\/12 but pod_network_cidr is 10\.244\.0\.0\/16/ })
+  t.match(unset, { found: '10.32.0.0/12', line: 10, message: 'DaemonSet kube-system/cni: IPALLOC_RANGE is unset, so weave uses 10.32.0.0/12, but pod_network_cidr is 10.244.0.0/16' })
 })
 
 t.test('kube-router: --cluster-cidr in args, as one word or two', async (t) => {
