@@ -216,3 +216,11 @@ export async function runLivePreflight(options: LivePreflightOptions): Promise<P
   }
   return { checks: [...LIVE_CHECKS], findings, foreignCni }
 }
+
+/** The report with foreign CNI findings made warnings: apply --replace-cni runs beside them on purpose. */
+export function acceptForeignCni(report: PreflightReport): PreflightReport {
+  return {
+    ...report,
+    findings: report.findings.map((f) => (f.check === 'foreign-cni' && f.severity === 'error' ? { ...f, severity: 'warning' } : f)),
+  }
+}
