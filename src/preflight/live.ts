@@ -6,6 +6,7 @@
 import { isIP } from 'node:net'
 import { parse as parseYaml } from 'yaml'
 import { cidrsOverlap, CidrSyntaxError, formatCidr, parseCidr, type Cidr } from '../cidr.js'
+import { EnvironmentError } from '../errors.js'
 import { kubectlFailure, runKubectl, type KubectlTarget, type ObjectRef } from '../cluster.js'
 import { STACK_LABEL, STACK_NAME } from '../output.js'
 
@@ -58,10 +59,17 @@ type Read = { items: Array<Record<string, any>> } | { forbidden: PreflightFindin
 async function read(target: KubectlTarget, check: string, what: string, args: string[]): Promise<Read> {
   const result = await runKubectl(target, ['get', ...args, '-o', 'json'])
   if (result.exitCode === 0) {
-    const parsed = JSON.parse(result.stdout) as Record<string, any>
+    let parsed: Record<string, any>
+    try {
+      parsed = JSON.parse(result.stdout) as Record<string, any>
+    } catch {
+      throw new EnvironmentError(`kubectl get ${args.join(' ')} answered with something that is not JSON`, {
+        hint: 'check that --kubeconfig/--context point at a Kubernetes API server',
+      })
+    }
     return { items: Array.isArray(parsed.items) ? parsed.items : [parsed] }
   }
-  if (/\(NotFound\)|NotFound/.test(result.stderr)) return { items: [] }
+  if (/\(NotFound\)/.test(result.stderr)) return { items: [] }
   const forbidden = /is forbidden: User "([^"]*)" cannot ([a-z]+) resource "([^"]+)"(?: in API group "([^"]*)")?/.exec(result.stderr)
   if (forbidden) {
     const [, user, verb, resource, group] = forbidden
