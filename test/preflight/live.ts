@@ -126,3 +126,9 @@ t.test('an unreachable cluster is an EnvironmentError', async (t) => {
   await t.rejects(runLivePreflight({ target, ...NETWORKS }), EnvironmentError)
   await t.rejects(runLivePreflight({ target, ...NETWORKS }), { message: /cannot reach the cluster at 127\.0\.0\.1:1/ })
 })
+
+t.test('an answer that is not JSON is an EnvironmentError', async (t) => {
+  const dir = t.testdir({})
+  const target = await cluster(dir, { answers: { nodes: `echo '<html>proxy login</html>'` } })
+  await t.rejects(runLivePreflight({ target, ...NETWORKS }), { name: 'EnvironmentError', message: /kubectl get nodes answered with something that is not JSON/ })
+})
