@@ -26,6 +26,13 @@ import { outputStream, STACK_LABEL, STACK_NAME } from './output.js'
 import { findRemovedApis } from './removed-apis.js'
 import { schemasFromOpenApi, writeSchemaSet } from './schemas.js'
 import { hasFindings, validateManifests, type ValidationReport } from './validate.js'
+import { acceptForeignCni, hasErrors, runLivePreflight, type PreflightReport } from './preflight/live.js'
+
+/** The networks cluster.yml (or a bundle's metadata) configures, for the live preflight. */
+export interface PreflightNetwork {
+  podNetworkCidr: string
+  serviceCidr: string
+}
 
 export interface DeployOptions {
   target: KubectlTarget
@@ -41,6 +48,8 @@ export interface DeployOptions {
   schemaVersion?: string
   /** Images moved to another registry, as the output folder's kustomization moves them. */
   images?: ImageRewrite[]
+  /** Run the live preflight against these networks first; undefined skips it (--skip-preflight). */
+  preflight?: PreflightNetwork
 }
 
 export interface ApplyOptions extends DeployOptions {
@@ -49,13 +58,18 @@ export interface ApplyOptions extends DeployOptions {
   allowEmpty: boolean
   /** Seconds to wait for rollouts, within the target's deadline; undefined: do not wait. */
   waitSeconds?: number
+  /** Apply beside another CNI's DaemonSets: their findings become warnings (--replace-cni). */
+  replaceCni?: boolean
 }
 
 export interface ApplyResult {
   serverVersion: string
   warnings: string[]
-  validation: ValidationReport
-  /** False when validation found problems: nothing was applied. */
+  /** The live preflight's report; undefined when it was skipped. */
+  preflight?: PreflightReport
+  /** Undefined when preflight found errors: nothing was validated or applied. */
+  validation?: ValidationReport
+  /** False when preflight or validation found problems: nothing was applied. */
   applied: boolean
   output: string
   pruned: ObjectRef[]
@@ -68,9 +82,16 @@ export async function applyManifests(options: ApplyOptions): Promise<ApplyResult
       hint: 'check network.custom.manifest_path; pass --allow-empty to prune everything on purpose, or --no-prune',
     })
   }
-  const { serverVersion, warnings, validation } = await validateAgainstCluster(options)
-  const result: ApplyResult = { serverVersion, warnings, validation, applied: false, output: '', pruned: [], rollouts: [] }
-  if (hasFindings(validation)) return result
+  const version = await clusterVersion(options.target)
+  const warnings = version.skewWarning ? [version.skewWarning] : []
+  const result: ApplyResult = { serverVersion: version.server, warnings, applied: false, output: '', pruned: [], rollouts: [] }
+  if (options.preflight) {
+    const report = await runLivePreflight({ target: options.target, ...options.preflight })
+    result.preflight = options.replaceCni ? acceptForeignCni(report) : report
+    if (hasErrors(result.preflight)) return result
+  }
+  result.validation = await validateAgainstCluster(options, version.server)
+  if (hasFindings(result.validation)) return result
 
   const [first, rest] = applyPhases(options.documents)
   const documents = [...first, ...rest]
@@ -106,11 +127,14 @@ export interface DiffResult {
   diff: string
   /** Objects an apply with prune would delete. */
   wouldPrune: ObjectRef[]
+  /** The live preflight's report (diff shows its findings and goes on); undefined when skipped. */
+  preflight?: PreflightReport
 }
 
 export async function diffManifests(options: Omit<DeployOptions, 'schemaLocations' | 'kubeconform' | 'cacheDir'>): Promise<DiffResult> {
   const version = await clusterVersion(options.target)
   const warnings = version.skewWarning ? [version.skewWarning] : []
+  const preflight = options.preflight ? await runLivePreflight({ target: options.target, ...options.preflight }) : undefined
   const documents = applyOrder(options.documents)
   let [changed, diff] = [false, '']
   for (const part of byNamespace(documents, options.target)) {
@@ -120,13 +144,11 @@ export async function diffManifests(options: Omit<DeployOptions, 'schemaLocation
   }
   const scan = await scanStack(options.target, documents)
   warnings.push(...scan.warnings)
-  return { serverVersion: version.server, warnings, changed: changed || scan.candidates.length > 0, diff, wouldPrune: scan.candidates }
+  return { serverVersion: version.server, warnings, changed: changed || scan.candidates.length > 0, diff, wouldPrune: scan.candidates, preflight }
 }
 
-async function validateAgainstCluster(options: DeployOptions) {
-  const version = await clusterVersion(options.target)
-  const warnings = version.skewWarning ? [version.skewWarning] : []
-  const serverVersion = /^v?(\d+\.\d+\.\d+)/.exec(version.server)?.[1] ?? 'master'
+async function validateAgainstCluster(options: DeployOptions, server: string): Promise<ValidationReport> {
+  const serverVersion = /^v?(\d+\.\d+\.\d+)/.exec(server)?.[1] ?? 'master'
   const schemaLocations = options.schemaLocations.length > 0
     ? options.schemaLocations
     : [await clusterSchemas(options.target, options.cacheDir, serverVersion)]
@@ -142,7 +164,7 @@ async function validateAgainstCluster(options: DeployOptions) {
     deadline: options.target.deadline,
     signal: options.target.signal,
   })
-  return { serverVersion: version.server, warnings, validation }
+  return validation
 }
 
 /** Schemas of the cluster's own API, generated once per server version and kept for the next run. */

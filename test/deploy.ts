@@ -79,7 +79,7 @@ t.test('apply: validated first, then Namespaces and CRDs, their CRDs established
   t.same(result.pruned, [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'left', namespace: 'pins' }])
   t.equal(result.output, 'applied-0\napplied-1\nconfigmap "left" deleted\n')
   t.same(result.rollouts.map((r) => [r.ref.name, r.ready]), [['net', true]])
-  t.same(result.validation.summary, { ...result.validation.summary, invalid: 0, errors: 0, removedApis: 0 })
+  t.same(result.validation?.summary, { ...result.validation?.summary, invalid: 0, errors: 0, removedApis: 0 })
 
   const kinds = async (n: number) => [...(await readFile(join(dir, `apply-${n}`), 'utf8')).matchAll(/^kind: (\w+)$/gm)].map((m) => m[1])
   t.same(await kinds(0), ['CustomResourceDefinition', 'Namespace'])
@@ -162,7 +162,7 @@ t.test('apply: with findings nothing is applied; without prune nothing is listed
   const options = { target, documents: daemonSet, schemaLocations: [join(dir, 'schemas')], cacheDir: join(dir, 'cache'), allowEmpty: false } as const
   const invalid = await applyManifests({ ...options, kubeconform: await fakeKubeconform(join(dir, 'invalid'), 'statusInvalid'), dryRun: 'none', prune: true })
   t.equal(invalid.applied, false)
-  t.equal(invalid.validation.summary.invalid, 1)
+  t.equal(invalid.validation?.summary.invalid, 1)
   t.same(await stackCalls(dir), ['version -o json'], 'the cluster was only asked its version')
 
   const kubeconform = await fakeKubeconform(join(dir, 'valid'), 'statusValid')

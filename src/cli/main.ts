@@ -10,6 +10,7 @@ import { postRenderCommand } from './commands/post-render.js'
 import { validateCommand } from './commands/validate.js'
 import { schemasCommand } from './commands/schemas.js'
 import { applyCommand, diffCommand } from './commands/apply.js'
+import { preflightCommand } from './commands/preflight.js'
 import { bundleCommand } from './commands/bundle.js'
 import { detectCommand } from './commands/detect.js'
 import { completionCommand } from './commands/completion.js'
@@ -53,6 +54,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode | Interr
     .command(renderCommand(io, done))
     .command(validateCommand(io, done))
     .command(schemasCommand(io, done))
+    .command(preflightCommand(io, done))
     .command(diffCommand(io, done))
     .command(applyCommand(io, done))
     .command(bundleCommand(io, done))

@@ -39,7 +39,7 @@ t.test('commands: those starting with the word, with their descriptions; no file
   t.equal(re.directive, NO_FILES)
 
   const all = await complete([''])
-  t.same(all.values, ['render', 'validate', 'schemas', 'diff', 'apply', 'bundle', 'init', 'post-render', 'detect', 'completion'])
+  t.same(all.values, ['render', 'validate', 'schemas', 'preflight', 'diff', 'apply', 'bundle', 'init', 'post-render', 'detect', 'completion'])
   t.same(await complete([]), all, 'no words at all is an empty word')
   t.same((await complete(['--debug', 'val'])).values, ['validate'], 'after a global flag')
   t.same((await complete(['x'])).values, [])

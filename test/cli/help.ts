@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.js'
 
 t.test('help texts, as printed to a pipe (not wrapped)', async (t) => {
   const dir = t.testdir({})
-  for (const command of ['', 'render', 'validate', 'schemas', 'diff', 'apply', 'bundle', 'init', 'post-render', 'detect', 'completion']) {
+  for (const command of ['', 'render', 'validate', 'schemas', 'preflight', 'diff', 'apply', 'bundle', 'init', 'post-render', 'detect', 'completion']) {
     const run = await runCli([...(command ? [command] : []), '--help'], { cwd: dir })
     t.equal(run.code, 0, command || 'the program')
     t.equal(run.stderr, '')

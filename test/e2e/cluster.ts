@@ -73,10 +73,18 @@ spec:
           image: registry.invalid/web:1
 `
 
-/** A copy of the spec example to change freely. */
+/** The test cluster's --service-cluster-ip-range (scripts/test-cluster.sh). */
+const TEST_SERVICE_CIDR = '10.96.0.0/12'
+
+/**
+ * A copy of the spec example to change freely, its service_cidr the test cluster's so that apply's
+ * preflight passes (the example's 172.32.0.0/16 is another network).
+ */
 async function exampleCopy(t: Test): Promise<string> {
   const dir = t.testdir({})
   await cp(join(repoRoot, 'examples', 'flannel'), dir, { recursive: true })
+  const config = join(dir, 'cluster.yml')
+  await writeFile(config, (await readFile(config, 'utf8')).replace('service_cidr: 172.32.0.0/16', `service_cidr: ${TEST_SERVICE_CIDR}`))
   return dir
 }
 
@@ -497,4 +505,99 @@ t.test('Namespaces and CRDs are applied first: a set that lists them after what 
   t.ok(await getJson(['configmap', 'pins-order-cfg', '-n', 'pins-order']), 'the object in the new namespace')
   const clean = await diff(['-c', 'cluster.yml'], dir)
   t.equal(clean.exitCode, 0, clean.stdout + clean.stderr)
+})
+
+// Preflight: the live checks against what the test API server holds. Node objects need no kubelet to exist.
+
+const preflight = (args: string[], cwd?: string) => pharosNet(['preflight', ...args], { cwd, env })
+
+/** A project with one ConfigMap, for the given networks. */
+const networkProject = (t: Test, pod: string, service: string) =>
+  t.testdir({
+    'cluster.yml': `network:\n  provider: custom\n  pod_network_cidr: ${pod}\n  service_cidr: ${service}\n  custom:\n    manifest_path: ./net\n`,
+    net: { 'cm.yml': configMap('pins-preflight', 'kube-system') },
+  })
+
+t.test('preflight: the service range of the test cluster matches one service_cidr and not another', async (t) => {
+  const service = await getJson(['service', 'kubernetes', '-n', 'default'])
+  t.match(service?.spec.clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\./, `the ClusterIP is inside ${TEST_SERVICE_CIDR}`)
+  const matching = await preflight(['-c', 'cluster.yml'], networkProject(t, '10.32.0.0/12', TEST_SERVICE_CIDR))
+  t.equal(matching.exitCode, 0, matching.stdout + matching.stderr)
+  t.equal(matching.stdout.trim(), '5 checks: 0 errors, 0 warnings')
+
+  const other = await preflight(['-c', 'cluster.yml'], networkProject(t, '10.32.0.0/12', '172.32.0.0/16'))
+  t.equal(other.exitCode, 1, other.stderr)
+  t.match(other.stdout, `error: Service default/kubernetes: spec.clusterIP: ${service?.spec.clusterIP} is outside service_cidr 172.32.0.0/16`)
+  const json = JSON.parse((await preflight(['-c', 'cluster.yml', '-o', 'json'], networkProject(t, '10.32.0.0/12', '172.32.0.0/16'))).stdout)
+  t.same(json.summary, { checks: 5, errors: 1, warnings: 0 })
+})
+
+t.test('preflight: Nodes with pod CIDRs inside and outside pod_network_cidr; a kube-proxy ConfigMap', async (t) => {
+  const node = (name: string, podCIDR: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { podCIDR, podCIDRs: [podCIDR] } })
+  const cleanUp = async () => {
+    await kubectl(['delete', 'node', 'pins-inside', 'pins-outside', '--ignore-not-found'])
+    await kubectl(['delete', 'configmap', 'kube-proxy', '-n', 'kube-system', '--ignore-not-found'])
+  }
+  await cleanUp()
+  t.teardown(cleanUp)
+  await must(['create', '-f', '-'], node('pins-inside', '10.32.5.0/24'))
+  const dir = networkProject(t, '10.32.0.0/12', TEST_SERVICE_CIDR)
+  t.equal((await preflight(['-c', 'cluster.yml'], dir)).exitCode, 0, 'a Node inside the range')
+
+  await must(['create', '-f', '-'], node('pins-outside', '10.244.5.0/24'))
+  const outside = await preflight(['-c', 'cluster.yml'], dir)
+  t.equal(outside.exitCode, 1, outside.stderr)
+  t.match(outside.stdout, 'error: Node pins-outside: spec.podCIDRs: 10.244.5.0/24 is outside pod_network_cidr 10.32.0.0/12')
+  t.notMatch(outside.stdout, 'pins-inside')
+  const refused = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(refused.exitCode, 1, refused.stderr)
+  t.match(refused.stderr, /error: preflight found problems in the cluster; nothing was applied/)
+  t.equal(await getJson(['configmap', 'pins-preflight', '-n', 'kube-system']), undefined, 'nothing applied')
+  const diffed = await diff(['-c', 'cluster.yml'], dir)
+  t.equal(diffed.exitCode, 1, 'diff goes on: the ConfigMap would be created')
+  t.match(diffed.stderr, 'preflight: warning: Node pins-outside')
+  await must(['delete', 'node', 'pins-inside', 'pins-outside'])
+
+  await must(['create', 'configmap', 'kube-proxy', '-n', 'kube-system', '--from-literal=config.conf=apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: 10.244.0.0/16\n'])
+  const proxy = await preflight(['-c', 'cluster.yml'], dir)
+  t.equal(proxy.exitCode, 1, proxy.stderr)
+  t.match(proxy.stdout, 'error: ConfigMap kube-system/kube-proxy: data["config.conf"].clusterCIDR: clusterCIDR is 10.244.0.0/16 but pod_network_cidr is 10.32.0.0/12')
+  t.equal((await preflight(['-c', 'cluster.yml'], networkProject(t, '10.244.0.0/16', TEST_SERVICE_CIDR))).exitCode, 0, 'the matching pod network')
+})
+
+t.test('preflight: a foreign calico-node DaemonSet; apply refuses, naming it, and --replace-cni applies', async (t) => {
+  const calico = JSON.stringify({
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'calico-node', namespace: 'kube-system' },
+    spec: {
+      selector: { matchLabels: { app: 'pins-calico' } },
+      template: { metadata: { labels: { app: 'pins-calico' } }, spec: { containers: [{ name: 'calico', image: 'registry.invalid/calico:1' }] } },
+    },
+  })
+  const cleanUp = () => kubectl(['delete', 'daemonset', 'calico-node', '-n', 'kube-system', '--ignore-not-found']).then(() => undefined)
+  await cleanUp()
+  t.teardown(cleanUp)
+  await must(['create', '-f', '-'], calico)
+  const dir = networkProject(t, '10.32.0.0/12', TEST_SERVICE_CIDR)
+  const found = await preflight(['-c', 'cluster.yml', '-o', 'junit'], dir)
+  t.equal(found.exitCode, 1)
+  t.match(found.stdout, /<testcase classname="preflight" name="foreign-cni">\n {6}<failure message="DaemonSet kube-system\/calico-node: another network is running/)
+
+  const refused = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(refused.exitCode, 1, refused.stderr)
+  t.match(refused.stderr, /preflight: error: DaemonSet kube-system\/calico-node: .*another network is running.*\n {2}hint: remove it \(kubectl delete daemonset calico-node -n kube-system/)
+  t.equal(await getJson(['configmap', 'pins-preflight', '-n', 'kube-system']), undefined, 'nothing applied')
+
+  const replaced = await apply(['-c', 'cluster.yml', '--replace-cni'], dir)
+  t.equal(replaced.exitCode, 0, replaced.stderr)
+  t.match(replaced.stderr, 'preflight: warning: DaemonSet kube-system/calico-node')
+  t.ok(await getJson(['configmap', 'pins-preflight', '-n', 'kube-system']), 'applied')
+  t.ok(await getJson(['daemonset', 'calico-node', '-n', 'kube-system']), 'apply leaves the foreign DaemonSet to the user')
+})
+
+t.test('preflight as the restricted user: what it may not read is a warning naming the permission, not a failure', async (t) => {
+  const dir = networkProject(t, '10.32.0.0/12', TEST_SERVICE_CIDR)
+  const run = await preflight(['-c', 'cluster.yml', '--context', 'restricted'], dir)
+  t.equal(run.exitCode, 0, run.stdout + run.stderr)
+  t.match(run.stdout, /^warning: Nodes: not checked: user restricted may not list nodes\n {2}hint: grant list nodes/)
+  t.match(run.stdout, /5 checks: 0 errors, 1 warnings$/)
 })

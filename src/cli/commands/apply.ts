@@ -18,9 +18,13 @@ import {
   type RenderArgs,
 } from '../options.js'
 import { formatValidationText, reportRenderNotes } from '../report.js'
+import { formatPreflightFinding } from '../preflight-report.js'
+import type { PreflightNetwork } from '../../deploy.js'
+import type { PreflightReport } from '../../preflight/live.js'
 
 interface DeployArgs extends RenderArgs, ClusterArgs {
   bundle?: string
+  'skip-preflight': boolean
 }
 
 interface ApplyArgs extends DeployArgs {
@@ -32,6 +36,7 @@ interface ApplyArgs extends DeployArgs {
   'schema-location': string[]
   'allow-external-refs': boolean
   kubeconform: string
+  'replace-cni': boolean
 }
 
 /** Where schemas generated from clusters are kept between runs. */
@@ -47,6 +52,17 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h']
 }
 
+/**
+ * Preflight's findings on stderr, before what apply or diff print; warnings only unless --quiet. diff
+ * changes nothing, so for it every finding is a warning.
+ */
+function reportPreflight(report: PreflightReport, args: GlobalArgs, io: CliIO, asWarnings = false): void {
+  for (const f of report.findings) {
+    const severity = asWarnings ? 'warning' : f.severity
+    if (severity === 'error' || !args.quiet) io.stderr.write(`preflight: ${formatPreflightFinding({ ...f, severity }, io.cwd)}`)
+  }
+}
+
 const warn = (io: CliIO, args: GlobalArgs, messages: string[]) => {
   if (!args.quiet) for (const m of messages) io.stderr.write(`warning: ${m}\n`)
 }
@@ -58,6 +74,8 @@ interface DeploySet {
   /** A bundle's schemas, and the version they were made for. */
   schemaLocations: string[]
   schemaVersion?: string
+  /** The networks the set was rendered for: cluster.yml's, or the bundle's metadata. */
+  network: PreflightNetwork
 }
 
 /** Runs `work` on the set; a bundle's extracted folder lives as long as `work` runs. */
@@ -67,7 +85,8 @@ async function withDeploySet<T>(args: DeployArgs, io: CliIO, work: (set: DeployS
     const set = await renderManifestSet(renderOptionsFrom(args, io))
     // Removed APIs are checked against the server's version during validation, not as render warnings.
     reportRenderNotes({ ...set, warnings: set.config.warnings }, args, io)
-    return work({ documents: set.documents, images: set.images, schemaLocations: [] })
+    const { pod_network_cidr: podNetworkCidr, service_cidr: serviceCidr } = set.config.config.network
+    return work({ documents: set.documents, images: set.images, schemaLocations: [], network: { podNetworkCidr, serviceCidr } })
   }
   if (args['upgrade-apis'] || args['drop-removed']) {
     throw new UsageError('--bundle takes the set as it was bundled: --upgrade-apis and --drop-removed do not apply', {
@@ -82,12 +101,18 @@ async function withDeploySet<T>(args: DeployArgs, io: CliIO, work: (set: DeployS
       images: bundle.images,
       schemaLocations: [bundle.schemasDir],
       schemaVersion: bundle.metadata.kubernetesVersion,
+      network: { podNetworkCidr: bundle.metadata.network.podNetworkCidr, serviceCidr: bundle.metadata.network.serviceCidr },
     }))
 }
 
-/** --bundle FILE.tgz: apply and diff take a bundle's set instead of rendering one. */
+/** --bundle FILE.tgz: apply and diff take a bundle's set instead of rendering one; --skip-preflight. */
 function withBundleOption<T extends GlobalArgs>(yargs: Argv<T>) {
   return yargs
+    .option('skip-preflight', {
+      type: 'boolean',
+      default: false,
+      describe: 'do not check the live cluster\'s networks against cluster.yml first (see `preflight`)',
+    })
     .option('bundle', { type: 'string', requiresArg: true, describe: 'use this bundle\'s manifests (and schemas) instead of rendering: no network needed' })
     .conflicts('bundle', ['config', 'image-registry'])
 }
@@ -118,6 +143,11 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
           describe: 'let schema files of a local --schema-location refer to other files or URLs (kubeconform loads them)',
         })
         .option('kubeconform', { type: 'string', default: 'kubeconform', describe: 'the kubeconform binary' })
+        .option('replace-cni', {
+          type: 'boolean',
+          default: false,
+          describe: 'apply although another CNI\'s DaemonSets run in kube-system (preflight names them; remove them yourself)',
+        })
         .example('$0 apply -c cluster.yml --wait', '')
         .example('$0 apply --bundle network.tgz', 'apply an air-gapped bundle'),
     handler: (args) =>
@@ -138,8 +168,16 @@ export function applyCommand(io: CliIO, done: (result: CommandResult) => void): 
           prune: args.prune,
           allowEmpty: args['allow-empty'],
           waitSeconds: args.wait ? timeout : undefined,
+          preflight: args['skip-preflight'] ? undefined : set.network,
+          replaceCni: args['replace-cni'],
         }))
         warn(io, args, result.warnings)
+        if (result.preflight) reportPreflight(result.preflight, args, io)
+        if (!result.validation) {
+          io.stderr.write('error: preflight found problems in the cluster; nothing was applied\n' +
+            '  hint: fix them, or pass --skip-preflight (--replace-cni for another CNI\'s DaemonSets) to apply anyway\n')
+          return 1
+        }
         if (!result.applied) {
           io.stdout.write(formatValidationText(result.validation, io.cwd))
           io.stderr.write('error: validation failed; nothing was applied\n')
@@ -166,8 +204,15 @@ export function diffCommand(io: CliIO, done: (result: CommandResult) => void): C
       done(async () => {
         const { diffManifests } = await import('../../deploy.js')
         const result = await withDeploySet(args, io, (set) =>
-          diffManifests({ target: kubectlTarget(args, io), documents: set.documents, images: set.images }))
+          diffManifests({
+            target: kubectlTarget(args, io),
+            documents: set.documents,
+            images: set.images,
+            preflight: args['skip-preflight'] ? undefined : set.network,
+          }))
         warn(io, args, result.warnings)
+        // diff changes nothing: preflight's findings are shown, and do not decide its exit code.
+        if (result.preflight) reportPreflight(result.preflight, args, io, true)
         io.stdout.write(result.diff)
         for (const ref of result.wouldPrune) io.stdout.write(`prune: ${formatObjectName(ref)} (${ref.apiVersion}) would be deleted\n`)
         return result.changed ? 1 : 0
