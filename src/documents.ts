@@ -50,6 +50,18 @@ export function describeObject(object: ManifestObject): string {
   return formatObjectName({ kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace })
 }
 
+/** The 1-based line holding `offset`, from a document's `lineStarts` (a binary search). */
+export function lineAt(lineStarts: number[], offset: number): number {
+  let low = 0
+  let high = lineStarts.length - 1
+  while (low < high) {
+    const mid = (low + high + 1) >> 1
+    if ((lineStarts[mid] as number) <= offset) low = mid
+    else high = mid - 1
+  }
+  return low + 1
+}
+
 /** Identifies one document of one rendered file, across stages that copy documents. */
 export function documentKey(file: string, documentIndex: number, line: number): string {
   return `${file}\0${documentIndex}\0${line}`

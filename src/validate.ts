@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { isNode, type Document } from 'yaml'
 import type { ManifestSource } from './discover.js'
 import { identifyDocuments, sliceDocuments } from './document-scan.js'
-import { checkDocumentsOf, describeObject, documentKey, type ManifestDocument, type ObjectDocument } from './documents.js'
+import { checkDocumentsOf, describeObject, documentKey, lineAt, type ManifestDocument, type ObjectDocument } from './documents.js'
 import { EnvironmentError } from './errors.js'
 import { runTool, toolFailure, type ToolLimits } from './exec.js'
 import type { Limits } from './limits.js'
@@ -429,17 +429,6 @@ function lineOf(doc: ObjectDocument | ManifestDocument, segments: string[]): num
     if (isNode(node) && node.range && doc.lineStarts) return lineAt(doc.lineStarts, node.range[0])
   }
   return doc.line
-}
-
-function lineAt(lineStarts: number[], offset: number): number {
-  let low = 0
-  let high = lineStarts.length - 1
-  while (low < high) {
-    const mid = (low + high + 1) >> 1
-    if ((lineStarts[mid] as number) <= offset) low = mid
-    else high = mid - 1
-  }
-  return low + 1
 }
 
 function removedApiMessage(f: RemovedApiFinding): string {

@@ -7,7 +7,7 @@
  */
 import { isNode, isScalar, parse as parseYaml, Scalar, type Document } from 'yaml'
 import { CidrSyntaxError, formatCidr, parseCidr, type Cidr } from '../cidr.js'
-import { describeObject, type ManifestDocument } from '../documents.js'
+import { describeObject, lineAt, type ManifestDocument } from '../documents.js'
 import type { NetworkCheck, NetworkFinding } from './finding.js'
 
 export type { NetworkCheck, NetworkFinding } from './finding.js'
@@ -234,17 +234,6 @@ function lineInText(doc: ManifestDocument, path: Path, pattern: RegExp): number 
   // A block scalar's text starts on the line after its indicator; a quoted one is taken at its start.
   const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED
   return block && index >= 0 ? start + 1 + index : start
-}
-
-function lineAt(lineStarts: number[], offset: number): number {
-  let low = 0
-  let high = lineStarts.length - 1
-  while (low < high) {
-    const mid = (low + high + 1) >> 1
-    if ((lineStarts[mid] as number) <= offset) low = mid
-    else high = mid - 1
-  }
-  return low + 1
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
