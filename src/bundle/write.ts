@@ -4,12 +4,11 @@
  * archive (what a mistyped `-o cluster.yml` would destroy) unless --force says so.
  */
 import { randomBytes } from 'node:crypto'
-import { open, rename, rm, writeFile } from 'node:fs/promises'
+import { rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import { realPath } from '../output.js'
-
-const GZIP_MAGIC = Buffer.from([0x1f, 0x8b])
+import { bundlePathKind } from './gzip.js'
 
 export interface WriteBundleOptions {
   /** Replace a file that is not a gzip archive. */
@@ -28,9 +27,9 @@ export async function writeBundleFile(file: string, bytes: Buffer, options: Writ
       })
     }
   }
-  const existing = await firstBytes(target)
+  const existing = await bundlePathKind(target)
   if (existing === 'folder') throw new UsageError(`${file} is a folder`, { hint: 'give -o a file name, e.g. -o network-bundle.tgz' })
-  if (existing !== undefined && !existing.equals(GZIP_MAGIC) && !options.force) {
+  if (existing === 'other' && !options.force) {
     throw new UsageError(`refusing to replace ${file}: it is not a bundle (not a gzip archive)`, {
       hint: 'choose another name, or pass --force to replace it',
     })
@@ -41,23 +40,5 @@ export async function writeBundleFile(file: string, bytes: Buffer, options: Writ
     await rename(staging, target)
   } finally {
     await rm(staging, { force: true })
-  }
-}
-
-/** The file's first two bytes, 'folder', or undefined when there is nothing there. */
-async function firstBytes(path: string): Promise<Buffer | 'folder' | undefined> {
-  const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined
-    if (error.code === 'EISDIR') return 'folder' as const
-    throw error
-  })
-  if (handle === undefined || handle === 'folder') return handle
-  try {
-    if ((await handle.stat()).isDirectory()) return 'folder'
-    const buffer = Buffer.alloc(2)
-    const { bytesRead } = await handle.read(buffer, 0, 2, 0)
-    return buffer.subarray(0, bytesRead)
-  } finally {
-    await handle.close()
   }
 }

@@ -59,17 +59,17 @@ export function bundleCommand(io: CliIO, done: (result: CommandResult) => void):
         if (args.output === undefined || args.output.trim() === '') {
           throw new UsageError('bundle needs -o FILE.tgz', { hint: 'e.g. kubectl pharos-net bundle -c cluster.yml -o network.tgz' })
         }
-        const remote = args['schema-location'].find((l) => /^[a-z][a-z0-9+.-]*:\/\//i.test(l) || l === 'default')
+        const [{ renderManifestSet }, { clusterVersion, fetchClusterOpenApi }, { isRemoteLocation, normalizeKubernetesVersion }, { resolveKubernetesVersion }, bundle] =
+          await Promise.all([
+            import('../../pipeline.js'), import('../../cluster.js'), import('../../schemas.js'), import('../../validate.js'),
+            import('../../bundle/index.js'),
+          ])
+        const remote = args['schema-location'].find(isRemoteLocation)
         if (remote !== undefined) {
           throw new UsageError(`--schema-location ${remote} is not a local folder: a bundle carries its schemas`, {
             hint: 'write them first with `kubectl pharos-net schemas ... -d DIR` and pass --schema-location DIR, or use --from-cluster',
           })
         }
-        const [{ renderManifestSet }, { clusterVersion, fetchClusterOpenApi }, { normalizeKubernetesVersion }, { resolveKubernetesVersion }, bundle] =
-          await Promise.all([
-            import('../../pipeline.js'), import('../../cluster.js'), import('../../schemas.js'), import('../../validate.js'),
-            import('../../bundle/index.js'),
-          ])
         const locations = args['schema-location'].map((l) => resolve(io.cwd, l))
         const target = kubectlTarget(args, io)
         const clusterServer = args['from-cluster'] && !args['kubernetes-version']

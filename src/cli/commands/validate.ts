@@ -144,18 +144,10 @@ function pathOf(args: ValidateArgs): string | undefined {
   return words[0]
 }
 
-/** A bundle is a gzip file; a rendered manifest never starts with its magic bytes. */
+/** A path that cannot be read is not a bundle: the plain route reports it. */
 async function isBundle(path: string): Promise<boolean> {
-  const { open } = await import('node:fs/promises')
-  const handle = await open(path, 'r').catch(() => undefined)
-  if (!handle) return false
-  try {
-    const buffer = Buffer.alloc(2)
-    const { bytesRead } = await handle.read(buffer, 0, 2, 0).catch(() => ({ bytesRead: 0 }))
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b
-  } finally {
-    await handle.close()
-  }
+  const { bundlePathKind } = await import('../../bundle/gzip.js')
+  return (await bundlePathKind(path).catch(() => 'other')) === 'gzip'
 }
 
 /** Anything but blank lines, comments and document markers. */
