@@ -17,20 +17,31 @@ export interface RenderArgs extends GlobalArgs {
   'image-registry'?: string
 }
 
+/**
+ * The flags of every command that reads cluster.yml: which file, and what it may reach. A function, so that
+ * each parser gets its own default list.
+ */
+export const configOptions = () => ({
+  config: { alias: 'c', type: 'string', describe: 'cluster.yml to read (default ./cluster.yml)' },
+  'allow-env': {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    requiresArg: true,
+    describe: `let cluster.yml.erb read this environment variable as ENV (repeatable, globs; also $${ALLOW_ENV_VARIABLE})`,
+  },
+  'allow-outside-manifests': {
+    type: 'boolean',
+    default: false,
+    describe: 'let network.custom.manifest_path lead outside the folder holding cluster.yml',
+  },
+} as const)
+
 export function withRenderOptions<T extends GlobalArgs>(yargs: Argv<T>) {
-  return withApiOptions(yargs.option('config', { alias: 'c', type: 'string', describe: 'cluster.yml to read (default ./cluster.yml)' }))
-    .option('allow-env', {
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      requiresArg: true,
-      describe: `let cluster.yml.erb read this environment variable as ENV (repeatable, globs; also $${ALLOW_ENV_VARIABLE})`,
-    })
-    .option('allow-outside-manifests', {
-      type: 'boolean',
-      default: false,
-      describe: 'let network.custom.manifest_path lead outside the folder holding cluster.yml',
-    })
+  const config = configOptions()
+  return withApiOptions(yargs.option('config', config.config))
+    .option('allow-env', config['allow-env'])
+    .option('allow-outside-manifests', config['allow-outside-manifests'])
     .option('image-registry', {
       type: 'string',
       requiresArg: true,

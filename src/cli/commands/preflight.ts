@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs'
 import { allowedEnvPatterns } from '../../environment.js'
 import type { CliIO, GlobalArgs } from '../io.js'
 import type { CommandResult } from '../main.js'
-import { kubectlTarget, limitsOf, withClusterOptions, type ClusterArgs } from '../options.js'
+import { configOptions, kubectlTarget, limitsOf, withClusterOptions, type ClusterArgs } from '../options.js'
 import { formatPreflightJson, formatPreflightJunit, formatPreflightText } from '../preflight-report.js'
 import { formatDiagnostic } from '../report.js'
 import type { OutputFormat } from './validate.js'
@@ -20,19 +20,7 @@ export function preflightCommand(io: CliIO, done: (result: CommandResult) => voi
     describe: 'Check the live cluster against cluster.yml: node pod CIDRs, the service network, kube-proxy, the controller manager, another CNI',
     builder: (yargs: Argv<GlobalArgs>) =>
       withClusterOptions(yargs)
-        .option('config', { alias: 'c', type: 'string', describe: 'cluster.yml to read (default ./cluster.yml)' })
-        .option('allow-env', {
-          type: 'string',
-          array: true,
-          default: [] as string[],
-          requiresArg: true,
-          describe: 'let cluster.yml.erb read this environment variable as ENV (repeatable, globs)',
-        })
-        .option('allow-outside-manifests', {
-          type: 'boolean',
-          default: false,
-          describe: 'let network.custom.manifest_path lead outside the folder holding cluster.yml',
-        })
+        .options(configOptions())
         .option('output', {
           alias: 'o',
           choices: ['text', 'json', 'junit'] as const,
