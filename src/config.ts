@@ -21,6 +21,7 @@ import { readInputFile } from './input-file.js'
 import { Budget, DEFAULT_LIMITS, type Limits } from './limits.js'
 import { compileErb } from './render/erb.js'
 import { parseYamlDocument } from './yaml-limits.js'
+import { asRecord } from './records.js'
 
 export type NetworkProvider = 'weave' | 'calico' | 'custom'
 
@@ -368,9 +369,6 @@ function assembleConfig(doc: Document, checked: CheckedNetwork): ClusterConfig {
   return { ...data, network }
 }
 
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
-}
 
 /** A key of a mapping with its value (aliases resolved) and where both are written. */
 interface Entry {

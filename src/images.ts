@@ -6,6 +6,7 @@
 import type { ManifestDocument, ManifestObject } from './documents.js'
 import { ConfigError, UsageError } from './errors.js'
 import { byUtf8Bytes } from './byte-order.js'
+import { isRecord } from './records.js'
 
 /** Docker's default registry, which an image without one comes from (`busybox` is docker.io/library/busybox). */
 export const DEFAULT_REGISTRY = 'docker.io'
@@ -116,7 +117,3 @@ export function rewrittenImage(image: string, rewrites: readonly ImageRewrite[])
  * any object. Ephemeral containers are not among them (a manifest cannot create a pod with them anyway).
  */
 export const REWRITTEN_CONTAINER_LISTS = ['containers', 'initContainers'] as const
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}

@@ -6,6 +6,7 @@
 import { isMap, isScalar, type Document, type YAMLMap } from 'yaml'
 import { describeObject, type ManifestDocument, type ManifestObject, type ObjectDocument } from './documents.js'
 import { UsageError } from './errors.js'
+import { isRecord } from './records.js'
 
 /** The mechanical rewrites --upgrade-apis knows; each is a blocker check plus an edit (see REWRITES). */
 export type RewriteName = 'apiVersion' | 'workload' | 'webhooks'
@@ -313,9 +314,6 @@ function rewrite(
   const object = yaml.toJS({ maxAliasCount: 1000 }) as ManifestObject
   return { document: { ...original, object, yaml }, changes }
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function workloadBlockers(object: ManifestObject): string[] {
   const spec = isRecord(object.spec) ? object.spec : {}

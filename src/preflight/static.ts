@@ -9,6 +9,7 @@ import { isNode, isScalar, parse as parseYaml, Scalar, type Document } from 'yam
 import { CidrSyntaxError, formatCidr, parseCidr, type Cidr } from '../cidr.js'
 import { describeObject, lineAt, type ManifestDocument } from '../documents.js'
 import type { NetworkCheck, NetworkFinding } from './finding.js'
+import { isRecord } from '../records.js'
 
 export type { NetworkCheck, NetworkFinding } from './finding.js'
 
@@ -234,8 +235,4 @@ function lineInText(doc: ManifestDocument, path: Path, pattern: RegExp): number 
   // A block scalar's text starts on the line after its indicator; a quoted one is taken at its start.
   const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED
   return block && index >= 0 ? start + 1 + index : start
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

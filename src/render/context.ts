@@ -6,6 +6,7 @@
  */
 import type { LoadedClusterConfig, NetworkConfig } from '../config.js'
 import { pharosConfig } from './pharos-config.js'
+import { asRecord } from '../records.js'
 
 export interface TemplateContext {
   /**
@@ -50,9 +51,6 @@ function asWritten(loaded: LoadedClusterConfig): Record<string, unknown> {
   return { ...loaded.config, network }
 }
 
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
-}
 
 function isGiven(value: unknown): boolean {
   return value !== undefined && value !== null

@@ -10,6 +10,7 @@
  */
 import { ConfigError } from '../errors.js'
 import { KEY_GUARD, type KeyGuard } from './erb/guard.js'
+import { isRecord } from '../records.js'
 
 /** What an attribute holds, as its Dry type says. `fallback` is Pharos' default; without one, nil. */
 export type Attribute =
@@ -368,9 +369,6 @@ function guarded(hash: Record<string, unknown>, guard: KeyGuard): Record<string,
   return hash
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function notA(shape: 'mapping' | 'list', path: string, file: string): ConfigError {
   const key = path.replace(/^cluster_config\./, '')
