@@ -1,5 +1,5 @@
 /** `validate FILE.tgz`: the bundle's manifests against the bundle's own schemas, with no render and no network. */
-import { relative } from 'node:path'
+import { dirname, relative } from 'node:path'
 import { discoverRenderedManifests } from '../discover.js'
 import { checkDocumentsOf } from '../documents.js'
 import type { Limits } from '../limits.js'
@@ -27,8 +27,8 @@ export async function validateBundle(file: string, options: ValidateBundleOption
       ? await validateManifests({ ...target, ...applyApiOptions(checkDocumentsOf(sources, options.limits), { ...options, kubernetesVersion }) })
       : await validateManifestFiles({ ...target, sources })
     // Name files as members of the bundle, not of the folder it was extracted into and that is gone.
-    const root = bundle.manifestsDir.slice(0, -'manifests'.length)
-    const member = (path: string) => (path.startsWith(root) ? `${file}:${relative(root, path)}` : path)
+    const root = dirname(bundle.manifestsDir)
+    const member = (path: string) => (path.startsWith(`${root}/`) ? `${file}:${relative(root, path)}` : path)
     return { ...report, resources: report.resources.map((r) => ({ ...r, file: member(r.file) })) }
   })
 }
