@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { Document, isAlias, isMap, isScalar, isSeq, stringify, visit, type Node, type Pair } from 'yaml'
+import { Document, isAlias, isMap, isScalar, isSeq, Pair, Scalar, stringify, visit, YAMLMap, type Node } from 'yaml'
 import { byUtf8Bytes } from './byte-order.js'
 import { KUSTOMIZATION_FILE } from './discover.js'
 import type { ManifestDocument } from './documents.js'
@@ -65,7 +65,9 @@ export function markerText(names: readonly string[]): string {
  * the kustomization's `images:` say, in processing order.
  */
 export function outputStream(documents: ManifestDocument[], images: readonly ImageRewrite[] = []): string {
-  return joinDocuments(documents.map((doc) => withImages(withStackLabel(doc), images)))
+  // withImages changes the copy's image scalars in place: only a full copy keeps them from the original.
+  if (images.length > 0) return joinDocuments(documents.map((doc) => withImages(withStackLabel(doc), images)))
+  return joinDocuments(documents.map((doc) => labelledAlongPath(doc.yaml) ?? withStackLabel(doc)))
 }
 
 /** kustomize's images transformer: the `image` of every item of `containers` and `initContainers`, at any depth. */
@@ -105,7 +107,8 @@ export function documentStream(documents: ManifestDocument[]): string {
   return joinDocuments(documents.map((doc) => doc.yaml))
 }
 
-function withStackLabel(doc: ManifestDocument): Document {
+/** The stack label on a full copy of the document: the plain path, for any document. */
+export function withStackLabel(doc: ManifestDocument): Document {
   const labelled = doc.yaml.clone()
   for (const path of [['metadata'], ['metadata', 'labels']]) unshare(labelled, path)
   const labels = labelled.getIn(['metadata', 'labels'], true)
@@ -121,6 +124,63 @@ function withStackLabel(doc: ManifestDocument): Document {
     })
   }
   return labelled
+}
+
+/**
+ * withStackLabel without copying the whole document, which took most of a large stream's time: only the
+ * root, `metadata` and `labels` mappings are copied and the rest is shared, which nothing here changes.
+ * The result is what withStackLabel gives, key for key and style for style. Undefined where an anchor or
+ * an alias on that path could carry the change elsewhere, or labels is not a mapping: withStackLabel
+ * handles those.
+ */
+export function labelledAlongPath(yaml: Document): Document | undefined {
+  const root = yaml.contents
+  if (!isMap(root) || root.anchor) return undefined
+  const metadataPair = pairOf(root, 'metadata')
+  const metadata = metadataPair?.value
+  if (!metadataPair || !isMap(metadata) || metadata.anchor) return undefined
+  const labelsPair = pairOf(metadata, 'labels')
+  const labels = labelsPair?.value
+  const metadataCopy = copyOfMap(metadata)
+  if (labelsPair === undefined) {
+    metadataCopy.items.push(new Pair('labels', yaml.createNode({ [STACK_LABEL]: STACK_NAME })))
+  } else if (labels === null || (isScalar(labels) && labels.value === null && !labels.anchor)) {
+    metadataCopy.items[metadata.items.indexOf(labelsPair)] = withValue(labelsPair, yaml.createNode({ [STACK_LABEL]: STACK_NAME }))
+  } else if (isMap(labels) && !labels.anchor) {
+    const labelsCopy = copyOfMap(labels)
+    const label = pairOf(labels, STACK_LABEL)
+    if (label === undefined) {
+      labelsCopy.items.push(new Pair(STACK_LABEL, STACK_NAME))
+    } else {
+      // As YAMLMap#set does it: a scalar keeps its node (and style) with the new value.
+      const value = isScalar(label.value) ? Object.assign(new Scalar(STACK_NAME), label.value, { value: STACK_NAME }) : STACK_NAME
+      labelsCopy.items[labels.items.indexOf(label)] = withValue(label, value)
+    }
+    metadataCopy.items[metadata.items.indexOf(labelsPair)] = withValue(labelsPair, labelsCopy)
+  } else {
+    return undefined
+  }
+  const rootCopy = copyOfMap(root)
+  rootCopy.items[root.items.indexOf(metadataPair)] = withValue(metadataPair, metadataCopy)
+  const copy = Object.create(Object.getPrototypeOf(yaml), Object.getOwnPropertyDescriptors(yaml)) as Document
+  copy.contents = rootCopy
+  return copy
+}
+
+/** The pair of `map` whose key is `key`, found as YAMLMap#get finds it. */
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  return map.items.find((pair) => pair.key === key || (isScalar(pair.key) && pair.key.value === key))
+}
+
+/** A mapping with the same properties and its own list of the same pairs. */
+function copyOfMap(map: YAMLMap): YAMLMap {
+  const copy = Object.assign(new YAMLMap(map.schema), map)
+  copy.items = map.items.slice()
+  return copy
+}
+
+function withValue(pair: Pair, value: unknown): Pair {
+  return Object.assign(new Pair(pair.key), pair, { value })
 }
 
 /**

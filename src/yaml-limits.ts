@@ -29,6 +29,7 @@ import {
   type SchemaOptions,
 } from 'yaml'
 import { LimitError, type Budget, type Limits } from './limits.js'
+import { someNode } from './yaml-walk.js'
 import { finishDocument, indentQuotedContinuations, readerOptions, type YamlReader } from './yaml-readers.js'
 
 export type YamlOptions = ParseOptions & DocumentOptions & SchemaOptions
@@ -119,47 +120,53 @@ function checkParsed(doc: Document.Parsed, source: string, reader: YamlReader, o
     error.linePos = [options.lineCounter.linePos(start), options.lineCounter.linePos(end)]
     doc.errors.push(error)
   }
-  const duplicate = firstDuplicateKey(doc)
+  const { duplicate, aliased } = scanKeysAndAliases(doc)
   if (duplicate) return addError(duplicate, 'DUPLICATE_KEY', 'Map keys must be unique')
-  // yaml leaves an alias without its anchor for toJS() to trip over; say where it is instead.
-  const dangling = firstAlias(doc, (alias) => alias.resolve(doc) === undefined)
-  if (dangling) return addError(dangling, 'BAD_ALIAS', `alias *${dangling.source} has no anchor before it`)
-  const added = aliasExpansion(doc)
-  if (added > options.limits['alias-size']) {
-    const at = firstAlias(doc, () => true)
-    const place = at?.range ? options.lineCounter.linePos(at.range[0]) : undefined
-    const by = Number.isFinite(added) ? `by ${added} bytes` : 'without end (an alias inside what it names)'
-    throw new LimitError('alias-size', `YAML aliases (*name) expand this document ${by}`, {
-      file: options.file,
-      line: place?.line,
-      col: place?.col,
-      limits: options.limits,
-    })
+  if (aliased) {
+    // yaml leaves an alias without its anchor for toJS() to trip over; say where it is instead.
+    const dangling = firstAlias(doc, (alias) => alias.resolve(doc) === undefined)
+    if (dangling) return addError(dangling, 'BAD_ALIAS', `alias *${dangling.source} has no anchor before it`)
+    const added = aliasExpansion(doc)
+    if (added > options.limits['alias-size']) {
+      const at = firstAlias(doc, () => true)
+      const place = at?.range ? options.lineCounter.linePos(at.range[0]) : undefined
+      const by = Number.isFinite(added) ? `by ${added} bytes` : 'without end (an alias inside what it names)'
+      throw new LimitError('alias-size', `YAML aliases (*name) expand this document ${by}`, {
+        file: options.file,
+        line: place?.line,
+        col: place?.col,
+        limits: options.limits,
+      })
+    }
   }
   const problem = finishDocument(doc, source, reader)
   if (problem) addError(problem.node, problem.code, problem.message)
 }
 
-/** The first key of a mapping that repeats an earlier key of the same mapping, as yaml's uniqueKeys sees keys. */
-function firstDuplicateKey(doc: Document.Parsed): Node | undefined {
-  let found: Node | undefined
-  visit(doc, {
-    Map(_, map) {
-      const seen = new Set<unknown>()
-      for (const pair of map.items) {
-        // Keys that are collections are compared by identity in yaml: never equal to another.
-        if (!isScalar(pair.key)) continue
-        const value = pair.key.value
-        if (seen.has(value)) {
-          found = pair.key
-          return visit.BREAK
-        }
-        seen.add(value)
+/**
+ * The first key of a mapping that repeats an earlier key of the same mapping (as yaml's uniqueKeys sees
+ * keys), and whether the document has an alias at all: one walk, since most documents have neither.
+ */
+function scanKeysAndAliases(doc: Document.Parsed): { duplicate?: Node; aliased: boolean } {
+  let duplicate: Node | undefined
+  let aliased = false
+  someNode(doc, (node) => {
+    if (isAlias(node)) aliased = true
+    if (!isMap(node)) return false
+    const seen = new Set<unknown>()
+    for (const pair of node.items) {
+      // Keys that are collections are compared by identity in yaml: never equal to another.
+      if (!isScalar(pair.key)) continue
+      const value = pair.key.value
+      if (seen.has(value)) {
+        duplicate = pair.key
+        return true
       }
-      return undefined
-    },
+      seen.add(value)
+    }
+    return false
   })
-  return found
+  return { duplicate, aliased }
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   type Tags,
   type YAMLMap,
 } from 'yaml'
+import { someNode } from './yaml-walk.js'
 
 export type YamlReader = 'psych' | 'kubectl'
 
@@ -214,21 +215,24 @@ export interface ReaderProblem {
  */
 export function finishDocument(doc: Document.Parsed, text: string, reader: YamlReader): ReaderProblem | undefined {
   let problem: ReaderProblem | undefined
-  visit(doc, {
-    Scalar(_, scalar) {
-      endOfTextBlockScalar(scalar, text)
-      const refusedAs = (scalar as RefusedScalar)[REFUSED]
-      if (refusedAs && !problem) problem = { node: scalar, code: 'BAD_SCALAR', message: refusal(refusedAs, String(scalar.source)) }
-      if (reader === 'kubectl' && typeof scalar.value === 'number' && !Number.isFinite(scalar.value) && !problem) {
-        problem = {
-          node: scalar,
-          code: 'BAD_SCALAR',
-          message: `${scalar.source} is not a number JSON can carry: kubectl refuses it ("unsupported value")`,
-        }
+  let merging = false
+  someNode(doc, (node) => {
+    if (isMap(node)) merging ||= node.items.some((pair) => isMergeKey(pair.key, reader))
+    if (!isScalar(node)) return false
+    endOfTextBlockScalar(node, text)
+    const refusedAs = (node as RefusedScalar)[REFUSED]
+    if (refusedAs && !problem) problem = { node, code: 'BAD_SCALAR', message: refusal(refusedAs, String(node.source)) }
+    if (reader === 'kubectl' && typeof node.value === 'number' && !Number.isFinite(node.value) && !problem) {
+      problem = {
+        node,
+        code: 'BAD_SCALAR',
+        message: `${node.source} is not a number JSON can carry: kubectl refuses it ("unsupported value")`,
       }
-    },
+    }
+    return false
   })
-  return problem ?? expandMerges(doc, reader)
+  // Most documents merge nothing: only those with a `<<` key are walked again.
+  return problem ?? (merging ? expandMerges(doc, reader) : undefined)
 }
 
 function refusal(className: string, text: string): string {
