@@ -10,7 +10,8 @@ const { version } = JSON.parse(await readFile('package.json', 'utf8'))
 await rm('dist', { recursive: true, force: true })
 
 await build({
-  entryPoints: { main: 'src/cli/main.ts' },
+  // version.js answers `--version` alone without the rest (bin/kubectl-pharos_net).
+  entryPoints: { main: 'src/cli/main.ts', version: 'src/version.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

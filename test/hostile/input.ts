@@ -205,6 +205,10 @@ t.test('a command line typed in a hurry', async (t) => {
   const version = await runHostile(['--version'], { cwd: box.work })
   const ours = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   t.equal(version.stdout.trim(), ours.version, 'our own version, not the package.json where the user stands')
+  // `--version` alone skips the parser (bin/kubectl-pharos_net); with another flag, yargs answers it.
+  const parsed = await runHostile(['--version', '--quiet'], { cwd: box.work })
+  t.equal(version.stdout, parsed.stdout, 'the quick --version prints what the parser prints')
+  t.equal(version.exitCode, 0)
 
   for (const command of ['', 'render', 'validate', 'schemas', 'apply', 'diff', 'init']) {
     const help = await runHostile([...(command ? [command] : []), '--help'], { cwd: box.work })
