@@ -46,6 +46,12 @@ printf '{ "type": "module" }\n' >"$work/floor/package.json"
 printf '#!/usr/bin/env node\n' >"$work/floor/bin/floor"
 chmod +x "$work/floor/bin/floor"
 
+# The YAML library's floor (scripts/bench-render-floor.mjs), bundled like the CLI: parse every document of
+# our output folder and write it back out; no render can take less than that with `yaml`.
+npx esbuild scripts/bench-render-floor.mjs --bundle --platform=node --format=esm --log-level=warning \
+  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
+  --outfile="$work/yaml-floor.mjs"
+
 progress() { if [ -t 2 ]; then printf '%s\n' "$*" >&2; fi; }
 
 # Sets of FILES files x 10 ConfigMaps: the same objects as Liquid, as ERB, and as a Helm chart, which writes
@@ -114,6 +120,7 @@ peer_command() {
     version) argv=("$tool" --version) ;;
     floor) argv=("$work/floor/bin/floor") ;;
     node) argv=(node -e 0) ;;
+    yaml-floor) argv=(node "$work/yaml-floor.mjs" "$dir/out-erb") ;;
   esac
 }
 
@@ -146,10 +153,10 @@ for size in "${size_list[@]}"; do
     size_reps=$reps
   else
     generate_set "$dir" "$size"
-    peers=(o-liquid stdout-liquid o-erb stdout-erb helm kustomize)
+    peers=(o-liquid stdout-liquid o-erb stdout-erb helm kustomize yaml-floor)
     size_reps=$reps
     if [ "$size" = 4000 ]; then
-      peers=(o-liquid stdout-liquid o-erb stdout-erb helm)
+      peers=(o-liquid stdout-liquid o-erb stdout-erb helm yaml-floor)
       size_reps=$((reps / 2 > 3 ? reps / 2 : 3))
       size_reps=$((size_reps < reps ? size_reps : reps))
     fi
@@ -188,8 +195,10 @@ for size in "${size_list[@]}"; do
     [ -f "$dir/$peer.us" ] || continue
     ratio[$size,$peer,helm]=$(ratios "$peer" helm)
     [ "$size" = example ] && ratio[$size,$peer,floor]=$(ratios "$peer" floor)
+    [ -f "$dir/yaml-floor.us" ] && ratio[$size,$peer,yaml-floor]=$(ratios "$peer" yaml-floor)
   done
   [ "$size" = example ] && ratio[$size,version,floor]=$(ratios version floor)
+  [ -f "$dir/yaml-floor.us" ] && ratio[$size,yaml-floor,helm]=$(ratios yaml-floor helm)
 done
 
 # The table: a column for each size, a row for each peer; "-" where a peer does not run at that size.
@@ -211,6 +220,7 @@ peer_label() {
     version) echo '`--version`' ;;
     floor) echo 'Node.js floor (empty file, same shebang)' ;;
     node) echo '`node -e 0`' ;;
+    yaml-floor) echo '`yaml` floor: parse and write out only' ;;
   esac
 }
 cell() {
@@ -225,7 +235,7 @@ for size in "${size_list[@]}"; do
   rule+="---|"
 done
 printf '%s\n%s\n' "$line" "$rule"
-for peer in o-liquid stdout-liquid o-erb stdout-erb helm kustomize version floor node; do
+for peer in o-liquid stdout-liquid o-erb stdout-erb helm kustomize yaml-floor version floor node; do
   line="| $(peer_label "$peer") |"
   shown=
   for size in "${size_list[@]}"; do
@@ -234,10 +244,11 @@ for peer in o-liquid stdout-liquid o-erb stdout-erb helm kustomize version floor
   done
   [ -z "$shown" ] || echo "$line"
 done
-for peer in o-liquid stdout-liquid o-erb stdout-erb version; do
-  for peer_of in helm floor; do
+for peer in o-liquid stdout-liquid o-erb stdout-erb yaml-floor version; do
+  for peer_of in helm floor yaml-floor; do
     [ "$peer" = version ] && [ $peer_of = helm ] && continue
-    line="| $(peer_label "$peer") / $(peer_label "$peer_of" | sed 's/ (.*//') |"
+    [ "$peer" = yaml-floor ] && [ $peer_of = yaml-floor ] && continue
+    line="| $(peer_label "$peer") / $(peer_label "$peer_of" | sed 's/ (.*//; s/:.*//') |"
     shown=
     for size in "${size_list[@]}"; do
       line+=" $(ratio_cell "$size" "$peer" "$peer_of") |"
