@@ -93,12 +93,27 @@ export async function applyManifests(options: ApplyOptions): Promise<ApplyResult
     result.preflight = options.replaceCni ? acceptForeignCni(report) : report
     if (hasErrors(result.preflight)) return result
   }
-  result.validation = await validateAgainstCluster(options, version.server)
-  if (hasFindings(result.validation)) return result
-
   const [first, rest] = applyPhases(options.documents)
   const documents = [...first, ...rest]
-  const scan = options.prune ? await scanStack(options.target, documents) : undefined
+  // The prune scan only reads: its kubectl runs while kubeconform validates and the streams are made, and
+  // is waited for whatever comes of the validation, so that no kubectl is left running.
+  const scanning = options.prune ? settled(scanStack(options.target, documents)) : undefined
+  const validating = await settled(validateAgainstCluster(options, version.server))
+  if (validating.status === 'rejected') {
+    await scanning
+    throw validating.reason
+  }
+  result.validation = validating.value
+  if (hasFindings(result.validation)) {
+    await scanning
+    return result
+  }
+  const crds = crdsDefiningKindsOf(first, rest)
+  const calls = applyCalls(first, rest, options.target, crds.length > 0)
+  const streams = calls.map((call) => (call.documents.length > 0 ? [outputStream(call.documents, options.images)] : []))
+  const scanned = await scanning
+  if (scanned?.status === 'rejected') throw scanned.reason
+  const scan = scanned?.value
   // The record names, before anything is written, every kind this run may leave objects of: the set's and
   // those still to prune (and what an earlier record named). Without a prune, or when a scan without a
   // record could not list everything, it is written without kinds, so that the next prune lists everything.
@@ -106,12 +121,10 @@ export async function applyManifests(options: ApplyOptions): Promise<ApplyResult
   const recording = scan && (scan.recordedKinds || scan.warnings.length === 0)
     ? sortedKinds([...setKinds, ...(scan.recordedKinds ?? []), ...scan.candidates.map(groupKindOf)])
     : undefined
-  const crds = crdsDefiningKindsOf(first, rest)
-  const calls = applyCalls(first, rest, options.target, crds.length > 0)
   for (const [index, call] of calls.entries()) {
     // When the rest needs them, the CRDs were sent by the first call alone (applyCalls).
     if (index === 1 && options.dryRun === 'none') await waitForCrds(options.target, crds)
-    const stream = [...(index === 0 ? [recordManifest(recording)] : []), ...(call.documents.length > 0 ? [outputStream(call.documents, options.images)] : [])]
+    const stream = [...(index === 0 ? [recordManifest(recording)] : []), ...(streams[index] ?? [])]
     result.output += await applyStream(options.target, stream.join('---\n'), options.dryRun, call.namespace)
   }
   result.applied = true
@@ -157,6 +170,10 @@ export async function diffManifests(options: Omit<DeployOptions, 'schemaLocation
   warnings.push(...scan.warnings)
   return { serverVersion: version.server, warnings, changed: changed || scan.candidates.length > 0, diff, wouldPrune: scan.candidates, preflight }
 }
+
+/** The promise's outcome, without a rejection left unhandled while other work goes on. */
+const settled = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> =>
+  Promise.allSettled([promise]).then(([outcome]) => outcome as PromiseSettledResult<T>)
 
 /**
  * The server's version and the live preflight (when asked for), side by side: the preflight's reads need no

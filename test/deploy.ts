@@ -103,13 +103,17 @@ t.test('apply: validated, the stack scanned, then the record, Namespaces and CRD
     `  annotations:\n    pharos.kontena.io/contains-group-kinds: "${SET_KINDS}"\n`)
   t.same(await kindsIn(dir, 1), ['Gadget', 'ConfigMap', 'ServiceAccount', 'DaemonSet'])
   const calls = await stackCalls(dir)
-  t.match(calls, [
-    'version -o json',
-    /^-output json -summary -verbose -strict -kubernetes-version 1\.32\.13 -schema-location .*\/schemas /,
+  t.equal(calls[0], 'version -o json')
+  // The scan runs while kubeconform validates: in whatever order they come, before anything is applied.
+  const reads = calls.slice(1, 5)
+  t.match(reads.filter((c) => c.startsWith('-output')), [/^-output json -summary -verbose -strict -kubernetes-version 1\.32\.13 -schema-location .*\/schemas /])
+  t.same(reads.filter((c) => !c.startsWith('-output')), [
     `get ${SET_KINDS} --all-namespaces -l pharos.kontena.io/stack in (custom-network,custom-network.record) -o json`,
     // No record in this cluster: everything is listed, once.
     'api-resources --verbs=list,delete -o name',
-    /^get configmaps,serviceaccounts,daemonsets\.apps --all-namespaces -l pharos\.kontena\.io\/stack=custom-network -o json$/,
+    'get configmaps,serviceaccounts,daemonsets.apps --all-namespaces -l pharos.kontena.io/stack=custom-network -o json',
+  ])
+  t.match(calls.slice(5), [
     APPLY,
     /^wait --for=condition=Established --timeout=\d+s customresourcedefinitions\.apiextensions\.k8s\.io\/gadgets\.pins\.example\.com$/,
     APPLY,
@@ -239,12 +243,14 @@ t.test('apply: with findings nothing is applied; without prune nothing is listed
   const invalid = await applyManifests({ ...options, kubeconform: await fakeKubeconform(join(dir, 'invalid'), 'statusInvalid'), dryRun: 'none', prune: true })
   t.equal(invalid.applied, false)
   t.equal(invalid.validation?.summary.invalid, 1)
-  t.same(await stackCalls(dir), ['version -o json'], 'the cluster was only asked its version')
+  const read = await stackCalls(dir)
+  t.equal(read[0], 'version -o json')
+  t.ok(read.slice(1).every((c) => /^(get|api-resources) /.test(c)), `the cluster was only read (the prune scan, beside the validation): ${read.join('; ')}`)
 
   const kubeconform = await fakeKubeconform(join(dir, 'valid'), 'statusValid')
   const deadline = { at: Date.now() + 20_000, flag: '--timeout', value: '20s' }
   await applyManifests({ ...options, target: { ...target, deadline }, kubeconform, dryRun: 'none', prune: false, waitSeconds: 300 })
-  const calls = (await stackCalls(dir)).slice(1)
+  const calls = (await stackCalls(dir)).slice(read.length)
   t.notOk(calls.some((c) => /^(config|api-resources|get|delete) /.test(c)), 'no prune scan')
   t.match(calls.at(-1), /^rollout status daemonset\/net -n pins --timeout=(18|19)s$/, 'the time left, not --wait')
 })
@@ -316,4 +322,20 @@ t.test('the CRDs waited for are those defining a kind of the rest, by group and 
   t.same(crdsDefiningKindsOf(first, [...gadget, ...otherGroup]), ['gadgets.pins.example.com'])
   t.same(crdsDefiningKindsOf(first, otherGroup), [], 'a Widget of another group')
   t.same(crdsDefiningKindsOf(applyPhases(documents)[0], []), [])
+})
+
+t.test('a prune scan that fails stops the apply before anything is written; a validation that fails, before the scan is waited for', async (t) => {
+  const root = t.testdir({ schemas: {}, scan: {}, validation: {} })
+  const refused = "echo 'The connection to the server 10.0.0.1:6443 was refused' >&2; exit 1"
+  const options = { documents: daemonSet, schemaLocations: [join(root, 'schemas')], cacheDir: join(root, 'cache'), dryRun: 'none', prune: true, allowEmpty: false } as const
+  const scan = join(root, 'scan')
+  const unlisted = await fakeCluster(scan, { answers: { in: refused } })
+  await t.rejects(applyManifests({ ...options, target: unlisted, kubeconform: await fakeKubeconform(scan, 'statusValid') }), { exitCode: 3, message: 'cannot reach the cluster at 10.0.0.1:6443' })
+  t.notOk((await stackCalls(scan)).some((c) => /^(apply|delete) /.test(c)), 'nothing applied')
+
+  const validation = join(root, 'validation')
+  // The scan's kubectl takes its time; kubeconform is not there at all.
+  const slow = await fakeCluster(validation, { answers: { in: `sleep 0.5; echo '{"items": []}' > ${join(validation, 'scanned')}; cat ${join(validation, 'first.json')}` } })
+  await t.rejects(applyManifests({ ...options, target: slow, kubeconform: join(validation, 'no-kubeconform') }), { exitCode: 3, message: /no-kubeconform not found/ })
+  t.ok(await readFile(join(validation, 'scanned'), 'utf8'), 'the scan had finished when the error came')
 })
