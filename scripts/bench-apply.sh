@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): `kubectl pharos-net apply` against a bare `kubectl apply --server-side` of the
-# same rendered stream, with the same field manager, on a test API server of its own (scripts/test-cluster.sh),
+# same rendered stream (`render --stdout`: the same documents, byte for byte, that our apply sends after its
+# record, which puts Namespaces and CRDs first), with the same field manager, on a test API server of its
+# own (scripts/test-cluster.sh),
 # alternating in one run. Both run in the steady state: one warm-up apply has created the objects, so every
 # measured apply of either is a no-op for the server, and our schema cache is filled. Prints the medians
 # and the median of the per-pair ratios.
