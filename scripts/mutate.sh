@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 # Small groups: each is saved as soon as it is done (a few to twenty minutes each on two cores).
 declare -A groups=(
   [validate]='src/validate.ts'
-  [cluster]='src/cluster.ts,src/deploy.ts'
+  [cluster]='src/cluster.ts,src/deploy.ts,src/stack-record.ts'
   [output]='src/output.ts,src/documents.ts,src/document-scan.ts,src/fleet.ts'
   [sources]='src/discover.ts,src/scaffold.ts,src/pipeline.ts,src/exec.ts,src/detect.ts'
   [config]='src/config.ts,src/removed-apis.ts'

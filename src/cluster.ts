@@ -4,6 +4,8 @@
  */
 import { EnvironmentError } from './errors.js'
 import { runTool, timeBound, toolFailure, type ToolLimits, type ToolResult } from './exec.js'
+import { STACK_LABEL, STACK_NAME } from './output.js'
+import { isStackRecord, RECORD_LABEL_VALUE, recordedKinds, sortedKinds } from './stack-record.js'
 
 /** Where and how kubectl runs; its ToolLimits bound every call (tool-timeout, apply's --timeout, signals). */
 export interface KubectlTarget extends ToolLimits {
@@ -137,17 +139,35 @@ export interface ObjectRef {
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? (apiVersion.split('/')[0] as string) : '')
 
+/** The kind across versions as kubectl takes it for a resource: `Kind.group`, or `Kind` in the core group. */
+export const groupKindOf = (ref: Pick<ObjectRef, 'apiVersion' | 'kind'>) =>
+  groupOf(ref.apiVersion) ? `${ref.kind}.${groupOf(ref.apiVersion)}` : ref.kind
+
 /**
  * Kinds that copy their owner's labels without an ownerReference (a Service's Endpoints and
- * EndpointSlices), or that are records rather than objects we apply.
+ * EndpointSlices), or that are records rather than objects we apply: as discovery names their resources,
+ * and as group-kinds.
  */
 const NEVER_PRUNED = new Set(['events', 'events.events.k8s.io', 'endpoints', 'endpointslices.discovery.k8s.io', 'componentstatuses'])
+const NEVER_PRUNED_KINDS = new Set(['Event', 'Event.events.k8s.io', 'Endpoints', 'EndpointSlice.discovery.k8s.io', 'ComponentStatus'])
+
+export interface PruneQuery {
+  /** The set's objects: never candidates; their kinds are listed. */
+  set: ObjectRef[]
+  /** Where kubectl put the set's objects that name no namespace; asked only when a listed object needs it. */
+  defaultNamespace: () => Promise<string>
+}
 
 export interface PruneScan {
   /** Labelled objects in the cluster that are not in the set. */
   candidates: ObjectRef[]
   /** Discovery problems that were tolerated (an aggregated API whose backend is down). */
   warnings: string[]
+  /**
+   * The group-kinds the stack's record named, all of them listed; undefined when there was no record naming
+   * them (a cluster applied by an older version, or by --no-prune), and every listable resource was listed.
+   */
+  recordedKinds?: string[]
 }
 
 /** The resources a prune lists: the names `kubectl api-resources -o name` printed, minus NEVER_PRUNED. */
@@ -155,12 +175,18 @@ export function prunableResources(discovery: string): string[] {
   return discovery.split('\n').map((l) => l.trim()).filter((l) => l && !NEVER_PRUNED.has(l))
 }
 
+/** Whether a set object without a namespace has a namespaced twin among `items`: only then is the default namespace needed. */
+function needsDefaultNamespace(items: Array<Record<string, any>>, set: ObjectRef[]): boolean {
+  return items.some((item) => item.metadata?.namespace && set.some((s) =>
+    s.namespace === undefined && s.name === item.metadata?.name && s.kind === item.kind && groupOf(s.apiVersion) === groupOf(String(item.apiVersion))))
+}
+
 /**
  * The listed objects to delete: those without an owner and not being deleted already, minus what `set`
  * defines. A set object without a namespace matches the object in `defaultNamespace` (where kubectl puts
  * it) or a cluster-scoped one.
  */
-export function selectPruneCandidates(items: Array<Record<string, any>>, set: ObjectRef[], defaultNamespace: string): ObjectRef[] {
+export function selectPruneCandidates(items: Array<Record<string, any>>, set: ObjectRef[], defaultNamespace: string | undefined): ObjectRef[] {
   const inSet = (o: ObjectRef) =>
     set.some(
       (s) =>
@@ -181,25 +207,68 @@ export function selectPruneCandidates(items: Array<Record<string, any>>, set: Ob
     .filter((ref) => !inSet(ref))
 }
 
-/** Everything in the cluster that carries `label` (a selector, `key=value`) and that selectPruneCandidates keeps. */
-export async function findPruneCandidates(
-  target: KubectlTarget,
-  set: ObjectRef[],
-  label: string,
-  defaultNamespace: string,
-): Promise<PruneScan> {
+/** Listed objects, the warnings of a partial listing, and the kinds of the record when it guided the listing. */
+type Listing = { items: Array<Record<string, any>>; warnings: string[]; recorded?: string[] }
+
+/**
+ * `kubectl get RESOURCES --all-namespaces -l SELECTOR -o json`: one process, one list request per resource.
+ * Undefined when kubectl does not know one of them (a kind whose CRD is gone, or not there yet for diff).
+ */
+async function listLabelled(target: KubectlTarget, resources: string[], selector: string): Promise<Listing | undefined> {
+  if (resources.length === 0) return { items: [], warnings: [] }
+  const listed = await runKubectl(target, ['get', resources.join(','), '--all-namespaces', '-l', selector, '-o', 'json'])
+  const items = (parseJson(listed.stdout) as { items?: Array<Record<string, any>> } | undefined)?.items
+  if (!items) {
+    if (/the server doesn't have a resource type/.test(listed.stderr)) return undefined
+    throw kubectlFailure(target, listed)
+  }
+  const warnings = listed.exitCode === 0 ? [] : [`some objects could not be listed: ${listed.stderr.trim().split('\n')[0]}`]
+  return { items, warnings }
+}
+
+/** Every resource discovery finds that can be listed and deleted: the prune of a cluster without a record. */
+async function listEverything(target: KubectlTarget, selector: string): Promise<Listing> {
   const warnings: string[] = []
   const discovery = await runKubectl(target, ['api-resources', '--verbs=list,delete', '-o', 'name'])
-  const kinds = prunableResources(discovery.stdout)
+  const resources = prunableResources(discovery.stdout)
   if (discovery.exitCode !== 0) {
-    if (kinds.length === 0) throw kubectlFailure(target, discovery)
+    if (resources.length === 0) throw kubectlFailure(target, discovery)
     warnings.push(`some API groups could not be listed and are not pruned: ${discovery.stderr.trim().split('\n')[0]}`)
   }
-  const listed = await runKubectl(target, ['get', kinds.join(','), '--all-namespaces', '-l', label, '-o', 'json'])
-  const items = (parseJson(listed.stdout) as { items?: Array<Record<string, any>> } | undefined)?.items
-  if (!items) throw kubectlFailure(target, listed)
-  if (listed.exitCode !== 0) warnings.push(`some objects could not be listed: ${listed.stderr.trim().split('\n')[0]}`)
-  return { candidates: selectPruneCandidates(items, set, defaultNamespace), warnings }
+  const listing = await listLabelled(target, resources, selector)
+  // Discovery has just named them all; kubectl not knowing one of them is a failure, not a fallback.
+  if (!listing) throw new EnvironmentError('kubectl does not know a resource type that `kubectl api-resources` listed', {
+    hint: 'run the apply again; if it persists, check the cluster\'s aggregated APIs (kubectl get apiservices)',
+  })
+  return { items: listing.items, warnings: [...warnings, ...listing.warnings] }
+}
+
+/**
+ * The stack's objects of the set's kinds and of the kinds the record names: one listing of the set's kinds
+ * that reads the record too, and one of the recorded kinds that left the set, if any. Undefined when there
+ * is no record naming kinds, or kubectl does not know one of them (its CRD is gone, or not there yet).
+ */
+async function listRecordedKinds(target: KubectlTarget, setKinds: string[]): Promise<Listing | undefined> {
+  const first = await listLabelled(target, sortedKinds([...setKinds, 'ConfigMap']), `${STACK_LABEL} in (${STACK_NAME},${RECORD_LABEL_VALUE})`)
+  const record = first?.items.find(isStackRecord)
+  const recorded = record && recordedKinds(record)
+  if (!first || !recorded) return undefined
+  const left = recorded.filter((k) => !setKinds.includes(k) && k !== 'ConfigMap' && !NEVER_PRUNED_KINDS.has(k))
+  const more = await listLabelled(target, left, `${STACK_LABEL}=${STACK_NAME}`)
+  return more && { items: [...first.items, ...more.items], warnings: [...first.warnings, ...more.warnings], recorded }
+}
+
+/**
+ * The stack's objects in the cluster that are not in the set: those of the kinds the stack's record names
+ * and of the set's own (listRecordedKinds), else those of every listable resource (listEverything), as
+ * the record cannot say which.
+ */
+export async function findPruneCandidates(target: KubectlTarget, query: PruneQuery): Promise<PruneScan> {
+  const setKinds = sortedKinds(query.set.map(groupKindOf)).filter((k) => !NEVER_PRUNED_KINDS.has(k))
+  const listing = await listRecordedKinds(target, setKinds) ?? await listEverything(target, `${STACK_LABEL}=${STACK_NAME}`)
+  const items = listing.items.filter((item) => item.metadata?.labels?.[STACK_LABEL] === STACK_NAME)
+  const namespace = needsDefaultNamespace(items, query.set) ? await query.defaultNamespace() : undefined
+  return { candidates: selectPruneCandidates(items, query.set, namespace), warnings: listing.warnings, recordedKinds: listing.recorded }
 }
 
 /** The namespace objects without one go to: the target's, else the context's, else `default` (as kubectl does). */
@@ -248,9 +317,8 @@ export async function waitForCrds(target: KubectlTarget, names: string[]): Promi
 export async function deleteObjects(target: KubectlTarget, refs: ObjectRef[], dryRun: DryRun): Promise<string> {
   let output = ''
   for (const ref of refs) {
-    const resource = `${ref.kind}.${groupOf(ref.apiVersion) || ''}`.replace(/\.$/, '')
     const result = await runKubectl(target, [
-      'delete', resource, ref.name, ...(ref.namespace ? ['-n', ref.namespace] : []),
+      'delete', groupKindOf(ref), ref.name, ...(ref.namespace ? ['-n', ref.namespace] : []),
       '--ignore-not-found', '--wait=false', `--dry-run=${dryRun}`,
     ])
     if (result.exitCode !== 0) throw kubectlFailure(target, result)

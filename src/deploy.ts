@@ -12,8 +12,10 @@ import {
   diffStream,
   fetchClusterOpenApi,
   findPruneCandidates,
+  groupKindOf,
   waitForCrds,
   waitForRollouts,
+  type ClusterVersion,
   type DryRun,
   type KubectlTarget,
   type ObjectRef,
@@ -22,7 +24,9 @@ import {
 import type { ManifestDocument } from './documents.js'
 import type { ImageRewrite } from './images.js'
 import { UsageError } from './errors.js'
-import { outputStream, STACK_LABEL, STACK_NAME } from './output.js'
+import { outputStream } from './output.js'
+import { asRecord } from './records.js'
+import { recordManifest, sortedKinds } from './stack-record.js'
 import { findRemovedApis } from './removed-apis.js'
 import { schemasFromOpenApi, writeSchemaSet } from './schemas.js'
 import { hasFindings, validateManifests, type ValidationReport } from './validate.js'
@@ -82,35 +86,56 @@ export async function applyManifests(options: ApplyOptions): Promise<ApplyResult
       hint: 'check network.custom.manifest_path; pass --allow-empty to prune everything on purpose, or --no-prune',
     })
   }
-  const version = await clusterVersion(options.target)
+  const [version, report] = await versionAndPreflight(options)
   const warnings = version.skewWarning ? [version.skewWarning] : []
   const result: ApplyResult = { serverVersion: version.server, warnings, applied: false, output: '', pruned: [], rollouts: [] }
-  if (options.preflight) {
-    const report = await runLivePreflight({ target: options.target, ...options.preflight })
+  if (report) {
     result.preflight = options.replaceCni ? acceptForeignCni(report) : report
     if (hasErrors(result.preflight)) return result
   }
-  result.validation = await validateAgainstCluster(options, version.server)
-  if (hasFindings(result.validation)) return result
-
   const [first, rest] = applyPhases(options.documents)
   const documents = [...first, ...rest]
-  const apply = async (phase: ManifestDocument[]) => {
-    for (const part of byNamespace(phase, options.target)) {
-      result.output += await applyStream(options.target, outputStream(part.documents, options.images), options.dryRun, part.namespace)
-    }
+  // The prune scan only reads: its kubectl runs while kubeconform validates and the streams are made, and
+  // is waited for whatever comes of the validation, so that no kubectl is left running.
+  const scanning = options.prune ? settled(scanStack(options.target, documents)) : undefined
+  const validating = await settled(validateAgainstCluster(options, version.server))
+  if (validating.status === 'rejected') {
+    await scanning
+    throw validating.reason
   }
-  await apply(first)
-  if (options.dryRun === 'none') {
-    await waitForCrds(options.target, first.filter((d) => d.object.kind === 'CustomResourceDefinition').map((d) => d.object.metadata.name))
+  result.validation = validating.value
+  if (hasFindings(result.validation)) {
+    await scanning
+    return result
   }
-  await apply(rest)
+  const crds = crdsDefiningKindsOf(first, rest)
+  const calls = applyCalls(first, rest, options.target, crds.length > 0)
+  const streams = calls.map((call) => (call.documents.length > 0 ? [outputStream(call.documents, options.images)] : []))
+  const scanned = await scanning
+  if (scanned?.status === 'rejected') throw scanned.reason
+  const scan = scanned?.value
+  // The record names, before anything is written, every kind this run may leave objects of: the set's and
+  // those still to prune (and what an earlier record named). Without a prune, or when a scan without a
+  // record could not list everything, it is written without kinds, so that the next prune lists everything.
+  const setKinds = sortedKinds(documents.map((d) => groupKindOf(d.object)))
+  const recording = scan && (scan.recordedKinds || scan.warnings.length === 0)
+    ? sortedKinds([...setKinds, ...(scan.recordedKinds ?? []), ...scan.candidates.map(groupKindOf)])
+    : undefined
+  for (const [index, call] of calls.entries()) {
+    // When the rest needs them, the CRDs were sent by the first call alone (applyCalls).
+    if (index === 1 && options.dryRun === 'none') await waitForCrds(options.target, crds)
+    const stream = [...(index === 0 ? [recordManifest(recording)] : []), ...(streams[index] ?? [])]
+    result.output += await applyStream(options.target, stream.join('---\n'), options.dryRun, call.namespace)
+  }
   result.applied = true
-  if (options.prune) {
-    const scan = await scanStack(options.target, documents)
+  if (scan) {
     warnings.push(...scan.warnings)
     result.output += await deleteObjects(options.target, scan.candidates, options.dryRun)
     result.pruned = scan.candidates
+    // Pruned: the kinds that left the set leave the record, unless some objects could not be listed.
+    if (options.dryRun === 'none' && scan.warnings.length === 0 && recording?.join(',') !== setKinds.join(',')) {
+      result.output += await applyStream(options.target, recordManifest(setKinds), options.dryRun)
+    }
   }
   if (options.waitSeconds !== undefined && options.dryRun === 'none') {
     const deadline = options.target.deadline
@@ -132,9 +157,8 @@ export interface DiffResult {
 }
 
 export async function diffManifests(options: Omit<DeployOptions, 'schemaLocations' | 'kubeconform' | 'cacheDir'>): Promise<DiffResult> {
-  const version = await clusterVersion(options.target)
+  const [version, preflight] = await versionAndPreflight(options)
   const warnings = version.skewWarning ? [version.skewWarning] : []
-  const preflight = options.preflight ? await runLivePreflight({ target: options.target, ...options.preflight }) : undefined
   const documents = applyOrder(options.documents)
   let [changed, diff] = [false, '']
   for (const part of byNamespace(documents, options.target)) {
@@ -145,6 +169,25 @@ export async function diffManifests(options: Omit<DeployOptions, 'schemaLocation
   const scan = await scanStack(options.target, documents)
   warnings.push(...scan.warnings)
   return { serverVersion: version.server, warnings, changed: changed || scan.candidates.length > 0, diff, wouldPrune: scan.candidates, preflight }
+}
+
+/** The promise's outcome, without a rejection left unhandled while other work goes on. */
+const settled = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> =>
+  Promise.allSettled([promise]).then(([outcome]) => outcome as PromiseSettledResult<T>)
+
+/**
+ * The server's version and the live preflight (when asked for), side by side: the preflight's reads need no
+ * version. Both are waited for, so that no kubectl is left running; the version's error comes first, as it
+ * names an unreachable cluster.
+ */
+async function versionAndPreflight(options: Pick<DeployOptions, 'target' | 'preflight'>): Promise<[ClusterVersion, PreflightReport | undefined]> {
+  const [version, preflight] = await Promise.allSettled([
+    clusterVersion(options.target),
+    options.preflight && runLivePreflight({ target: options.target, ...options.preflight }),
+  ])
+  if (version.status === 'rejected') throw version.reason
+  if (preflight.status === 'rejected') throw preflight.reason
+  return [version.value, preflight.value]
 }
 
 async function validateAgainstCluster(options: DeployOptions, server: string): Promise<ValidationReport> {
@@ -184,8 +227,8 @@ async function clusterSchemas(target: KubectlTarget, cacheDir: string, version: 
 }
 
 /** The stack's objects in the cluster that are no longer in `documents`. */
-async function scanStack(target: KubectlTarget, documents: ManifestDocument[]) {
-  return findPruneCandidates(target, documents.map(refOf), `${STACK_LABEL}=${STACK_NAME}`, await defaultNamespace(target))
+function scanStack(target: KubectlTarget, documents: ManifestDocument[]) {
+  return findPruneCandidates(target, { set: documents.map(refOf), defaultNamespace: () => defaultNamespace(target) })
 }
 
 function refOf(doc: ManifestDocument): ObjectRef {
@@ -200,6 +243,41 @@ function refOf(doc: ManifestDocument): ObjectRef {
 export function applyPhases(documents: ManifestDocument[]): [ManifestDocument[], ManifestDocument[]] {
   const first = (d: ManifestDocument) => d.object.kind === 'Namespace' || d.object.kind === 'CustomResourceDefinition'
   return [documents.filter(first), documents.filter((d) => !first(d))]
+}
+
+/**
+ * The CRDs of the first phase that define a kind of the rest: kubectl maps each object of a stream to its
+ * resource when it reads the stream, so those objects need a call of their own once these CRDs are
+ * Established. A set without its own custom resources waits for nothing.
+ */
+export function crdsDefiningKindsOf(first: ManifestDocument[], rest: ManifestDocument[]): string[] {
+  const used = new Set(rest.map((d) => groupKindOf(d.object)))
+  return first
+    .filter((d) => d.object.kind === 'CustomResourceDefinition')
+    .filter((d) => {
+      const spec = asRecord(d.object.spec)
+      return used.has(`${String(asRecord(spec.names).kind)}.${String(spec.group)}`)
+    })
+    .map((d) => d.object.metadata.name)
+}
+
+/** One kubectl apply: its documents and its -n. */
+export interface ApplyCall {
+  documents: ManifestDocument[]
+  namespace?: string
+}
+
+/**
+ * The kubectl apply calls for the phases: the first (Namespaces and CRDs, cluster-scoped, so never under -n)
+ * by itself when the rest waits for its CRDs, else in the first call of the rest when that call has no -n
+ * (otherwise by itself too).
+ * Each call costs a kubectl start and its discovery, so there are as few as the order allows.
+ */
+export function applyCalls(first: ManifestDocument[], rest: ManifestDocument[], target: Pick<KubectlTarget, 'namespace'>, waits: boolean): ApplyCall[] {
+  const parts = byNamespace(rest, target)
+  const [head] = parts
+  if (!waits && head && head.namespace === undefined) return [{ documents: [...first, ...head.documents] }, ...parts.slice(1)]
+  return [{ documents: first }, ...parts]
 }
 
 /**

@@ -72,36 +72,133 @@ t.test('Events, Endpoints, EndpointSlices and ComponentStatuses are never listed
   ])
 })
 
-/** Discovery (with `discoveryError` on stderr and exit 1, if given) and `get` answering `listing`. */
-async function clusterKubectl(dir: string, listing: object, discoveryError?: string): Promise<KubectlTarget> {
+const LABEL = 'pharos.kontena.io/stack=custom-network'
+/** The first listing's selector: the stack's objects and its record. */
+const WITH_RECORD = 'pharos.kontena.io/stack in (custom-network,custom-network.record)'
+/** The stack's record as the first listing returns it, naming `kinds` (no annotation when undefined). */
+const record = (kinds?: string) => ({
+  apiVersion: 'v1', kind: 'ConfigMap',
+  metadata: {
+    name: 'kubectl-pharos-net-stack', namespace: 'kube-system', labels: { 'pharos.kontena.io/stack': 'custom-network.record' },
+    ...(kinds === undefined ? {} : { annotations: { 'pharos.kontena.io/contains-group-kinds': kinds } }),
+  },
+})
+const noNamespaceNeeded = async (): Promise<string> => {
+  throw new Error('the default namespace was asked for')
+}
+
+/**
+ * A cluster for the prune scan: the first listing (by the selector that reads the record) answers `first`,
+ * discovery DISCOVERY (with `discoveryError` on stderr and exit 1, if given), any other listing `listing`.
+ */
+async function clusterKubectl(dir: string, first: object, listing: object, discoveryError?: string): Promise<KubectlTarget> {
   await writeFile(join(dir, 'discovery'), DISCOVERY)
+  await writeFile(join(dir, 'first.json'), JSON.stringify(first))
   await writeFile(join(dir, 'listing.json'), JSON.stringify(listing))
   return fakeKubectl(dir, {
     'api-resources': `cat ${join(dir, 'discovery')}${discoveryError ? `; echo '${discoveryError}' >&2; exit 1` : ''}`,
+    // The selector that reads the record is one argument with spaces: its word `in` marks the first listing.
+    in: `cat ${join(dir, 'first.json')}`,
     get: `cat ${join(dir, 'listing.json')}`,
   })
 }
+const withoutTimeout = (calls: string[]) => calls.map((c) => c.replace(/^--request-timeout=\d+s /, ''))
 
-t.test('findPruneCandidates lists the prunable kinds by the label it is given and filters what comes back', async (t) => {
+t.test('without a record, the prune lists every prunable resource by our label, and filters what comes back', async (t) => {
   const dir = t.testdir({})
-  const target = await clusterKubectl(dir, {
+  const target = await clusterKubectl(dir, { items: [] }, {
     items: [item('ConfigMap', 'gone', 'kube-system'), item('ConfigMap', 'kept', 'kube-system'), item('Pod', 'owned', 'kube-system', { ownerReferences: [{ kind: 'ReplicaSet' }] })],
   })
-  const set: ObjectRef[] = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'kept', namespace: 'kube-system' }]
-  const scan = await findPruneCandidates(target, set, 'pharos.kontena.io/stack=custom-network', 'default')
+  const set: ObjectRef[] = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'kept', namespace: 'kube-system' }, { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'd', namespace: 'kube-system' }]
+  const scan = await findPruneCandidates(target, { set, defaultNamespace: noNamespaceNeeded })
   t.same(names(scan.candidates), ['ConfigMap kube-system/gone'])
   t.same(scan.warnings, [])
-  const calls = await recordedCalls(dir)
-  t.match(calls[0], / api-resources --verbs=list,delete -o name$/)
-  t.equal(calls[1]?.replace(/^--request-timeout=\d+s /, ''),
-    `get ${prunableResources(DISCOVERY).join(',')} --all-namespaces -l pharos.kontena.io/stack=custom-network -o json`)
+  t.equal(scan.recordedKinds, undefined, 'no record: everything was listed')
+  t.same(withoutTimeout(await recordedCalls(dir)), [
+    `get ConfigMap,DaemonSet.apps --all-namespaces -l ${WITH_RECORD} -o json`,
+    'api-resources --verbs=list,delete -o name',
+    `get ${prunableResources(DISCOVERY).join(',')} --all-namespaces -l ${LABEL} -o json`,
+  ])
+})
+
+t.test("with a record, one listing of the set's kinds reads it and finds what left the set; the record is never a candidate", async (t) => {
+  const dir = t.testdir({})
+  const target = await clusterKubectl(dir, {
+    items: [
+      record('ConfigMap,DaemonSet.apps'), item('ConfigMap', 'gone', 'kube-system'), item('DaemonSet', 'd', 'kube-system'),
+      // Another stack's object, or an older record under our label's key: not ours.
+      { ...item('ConfigMap', 'other', 'kube-system'), metadata: { name: 'other', namespace: 'kube-system', labels: { 'pharos.kontena.io/stack': 'custom-network.record' } } },
+    ],
+  }, { items: [] })
+  const set: ObjectRef[] = [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'd', namespace: 'kube-system' }]
+  const scan = await findPruneCandidates(target, { set, defaultNamespace: noNamespaceNeeded })
+  t.same(names(scan.candidates), ['ConfigMap kube-system/gone'])
+  t.same(scan.recordedKinds, ['ConfigMap', 'DaemonSet.apps'])
+  t.same(withoutTimeout(await recordedCalls(dir)), [`get ConfigMap,DaemonSet.apps --all-namespaces -l ${WITH_RECORD} -o json`], 'one call, no discovery')
+})
+
+t.test('kinds the record names that left the set are listed by a second call, those never pruned are not listed at all', async (t) => {
+  const dir = t.testdir({})
+  const target = await clusterKubectl(dir, { items: [record('ClusterRole.rbac.authorization.k8s.io,DaemonSet.apps,Endpoints,Secret')] }, {
+    items: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cr', labels: { 'pharos.kontena.io/stack': 'custom-network' } } }],
+  })
+  const set: ObjectRef[] = [
+    { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'd', namespace: 'kube-system' },
+    { apiVersion: 'v1', kind: 'Event', name: 'e', namespace: 'kube-system' },
+  ]
+  const scan = await findPruneCandidates(target, { set, defaultNamespace: noNamespaceNeeded })
+  t.same(names(scan.candidates), ['ClusterRole cr'])
+  t.same(withoutTimeout(await recordedCalls(dir)), [
+    `get ConfigMap,DaemonSet.apps --all-namespaces -l ${WITH_RECORD} -o json`,
+    `get ClusterRole.rbac.authorization.k8s.io,Secret --all-namespaces -l ${LABEL} -o json`,
+  ])
+})
+
+t.test('a record without kinds (written by --no-prune), or a kind kubectl does not know, makes the prune list everything', async (t) => {
+  const listing = { items: [item('ConfigMap', 'gone', 'kube-system')] }
+  const unnamed = t.testdir({})
+  const scan = await findPruneCandidates(await clusterKubectl(unnamed, { items: [record()] }, listing), { set: [], defaultNamespace: noNamespaceNeeded })
+  t.same(names(scan.candidates), ['ConfigMap kube-system/gone'])
+  t.match(withoutTimeout(await recordedCalls(unnamed)), [/ -l pharos\.kontena\.io\/stack in /, /^api-resources /, /^get configmaps,/])
+
+  // A set whose custom resource's CRD is not in the cluster yet (diff), or a recorded kind whose CRD was deleted.
+  const unknown = t.testdir({})
+  await writeFile(join(unknown, 'discovery'), DISCOVERY)
+  // With a record: only kubectl's refusal can send the scan to the full listing.
+  await writeFile(join(unknown, 'listing.json'), JSON.stringify({ items: [record('ConfigMap'), ...listing.items] }))
+  const target = await fakeKubectl(unknown, {
+    'api-resources': `cat ${join(unknown, 'discovery')}`,
+    'ConfigMap,Gadget.pins.example.com': 'echo "error: the server doesn\'t have a resource type \\"Gadget\\"" >&2; exit 1',
+    get: `cat ${join(unknown, 'listing.json')}`,
+  })
+  const set: ObjectRef[] = [{ apiVersion: 'pins.example.com/v1', kind: 'Gadget', name: 'g', namespace: 'pins' }]
+  const fallback = await findPruneCandidates(target, { set, defaultNamespace: noNamespaceNeeded })
+  t.same(names(fallback.candidates), ['ConfigMap kube-system/gone'])
+  t.equal(fallback.recordedKinds, undefined)
+  t.match(withoutTimeout(await recordedCalls(unknown)), [/^get ConfigMap,Gadget\.pins\.example\.com /, /^api-resources /, /^get configmaps,/])
+})
+
+t.test('the default namespace is asked for only when a listed object is the namespaced twin of a set object that names none', async (t) => {
+  const set: ObjectRef[] = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'cfg' }, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'cr' }]
+  let asked = 0
+  const defaultNamespace = async () => {
+    asked++
+    return 'net'
+  }
+  const clusterRole = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cr', labels: { 'pharos.kontena.io/stack': 'custom-network' } } }
+  const quiet = await clusterKubectl(t.testdir({}), { items: [record('ClusterRole.rbac.authorization.k8s.io,ConfigMap'), clusterRole, item('Secret', 'cfg', 'default'), item('ConfigMap', 'other', 'net')] }, { items: [] })
+  t.same(names((await findPruneCandidates(quiet, { set, defaultNamespace })).candidates), ['Secret default/cfg', 'ConfigMap net/other'])
+  t.equal(asked, 0, 'no listed object is a twin: a cluster-scoped one, another kind, another name')
+  const twin = await clusterKubectl(t.testdir({}), { items: [record('ConfigMap'), item('ConfigMap', 'cfg', 'default'), item('ConfigMap', 'cfg', 'net')] }, { items: [] })
+  t.same(names((await findPruneCandidates(twin, { set, defaultNamespace })).candidates), ['ConfigMap default/cfg'])
+  t.equal(asked, 1)
 })
 
 t.test('a group that fails discovery is a warning; the rest is still pruned', async (t) => {
   // What kubectl prints while an aggregated API (metrics-server, here) that served before is down.
   const stale = 'error: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1'
-  const target = await clusterKubectl(t.testdir({}), { items: [item('ConfigMap', 'gone', 'kube-system')] }, stale)
-  const scan = await findPruneCandidates(target, [], 'pharos.kontena.io/stack=custom-network', 'default')
+  const target = await clusterKubectl(t.testdir({}), { items: [] }, { items: [item('ConfigMap', 'gone', 'kube-system')] }, stale)
+  const scan = await findPruneCandidates(target, { set: [], defaultNamespace: noNamespaceNeeded })
   t.same(names(scan.candidates), ['ConfigMap kube-system/gone'])
   t.same(scan.warnings, [`some API groups could not be listed and are not pruned: ${stale}`])
 })
@@ -269,9 +366,11 @@ t.test('the prune scan: what it refuses, what it warns about, what it matches', 
   t.same(prunableResources(' configmaps \r\n\n  events\nsecrets'), ['configmaps', 'secrets'], 'lines trimmed, blanks and never-pruned kinds dropped')
   const set: ObjectRef[] = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', namespace: 'ns' }]
   t.same(names(selectPruneCandidates([item('Secret', 'x', 'ns'), item('ConfigMap', 'x', 'ns')], set, 'default')), ['Secret ns/x'], 'another kind of the same name is not the set object')
-
-  const unreachable = await fakeKubectl(t.testdir({}), { 'api-resources': "echo 'The connection to the server 10.0.0.1:6443 was refused' >&2; exit 1" })
-  await t.rejects(findPruneCandidates(unreachable, [], 'a=b', 'default'), { exitCode: 3, message: 'cannot reach the cluster at 10.0.0.1:6443' }, 'no kinds at all: nothing can be pruned')
+  const refused = "echo 'The connection to the server 10.0.0.1:6443 was refused' >&2; exit 1"
+  const unreachable = await fakeKubectl(t.testdir({}), { 'api-resources': refused, get: refused })
+  await t.rejects(findPruneCandidates(unreachable, { set: [], defaultNamespace: noNamespaceNeeded }), { exitCode: 3, message: 'cannot reach the cluster at 10.0.0.1:6443' })
+  const undiscovered = await fakeKubectl(t.testdir({}), { 'api-resources': refused, get: "echo '{\"items\": []}'" })
+  await t.rejects(findPruneCandidates(undiscovered, { set: [], defaultNamespace: noNamespaceNeeded }), { exitCode: 3, message: 'cannot reach the cluster at 10.0.0.1:6443' }, 'no kinds at all: nothing can be pruned')
 
   const dir = t.testdir({})
   await writeFile(join(dir, 'listing.json'), JSON.stringify({ items: [item('ConfigMap', 'gone', 'ns')] }))
@@ -279,16 +378,20 @@ t.test('the prune scan: what it refuses, what it warns about, what it matches', 
     'api-resources': "printf 'configmaps\\n'; printf '\\n  error: metrics.k8s.io/v1beta1 is down\\nmore\\n' >&2; exit 1",
     get: `cat ${join(dir, 'listing.json')}; printf '\\n Error from server: secrets is forbidden\\nmore\\n' >&2; exit 1`,
   })
-  const scan = await findPruneCandidates(partial, [], 'a=b', 'default')
+  const scan = await findPruneCandidates(partial, { set: [], defaultNamespace: noNamespaceNeeded })
   t.same(names(scan.candidates), ['ConfigMap ns/gone'])
   t.same(scan.warnings, [
     'some API groups could not be listed and are not pruned: error: metrics.k8s.io/v1beta1 is down',
     'some objects could not be listed: Error from server: secrets is forbidden',
-  ])
-  const garbled = await fakeKubectl(t.testdir({}), { 'api-resources': "echo configmaps", get: "echo 'not json'" })
-  await t.rejects(findPruneCandidates(garbled, [], 'a=b', 'default'), { exitCode: 3, message: 'kubectl failed (exit code 0)' }, 'a listing that is not JSON')
-  const noItems = await fakeKubectl(t.testdir({}), { 'api-resources': "echo configmaps", get: "echo '{}'" })
-  await t.rejects(findPruneCandidates(noItems, [], 'a=b', 'default'), { exitCode: 3 }, 'a listing without items')
+  ], 'the warnings of the listing that was used, not those of the first one, which found no record')
+  const garbled = await fakeKubectl(t.testdir({}), { 'api-resources': 'echo configmaps', get: "echo 'not json'" })
+  await t.rejects(findPruneCandidates(garbled, { set: [], defaultNamespace: noNamespaceNeeded }), { exitCode: 3, message: 'kubectl failed (exit code 0)' }, 'a listing that is not JSON')
+  const noItems = await fakeKubectl(t.testdir({}), { 'api-resources': 'echo configmaps', get: "echo '{}'" })
+  await t.rejects(findPruneCandidates(noItems, { set: [], defaultNamespace: noNamespaceNeeded }), { exitCode: 3 }, 'a listing without items')
+  const unknownAfterDiscovery = await fakeKubectl(t.testdir({}), {
+    'api-resources': 'echo configmaps', in: "echo '{\"items\": []}'", get: 'echo "error: the server doesn\'t have a resource type \\"configmaps\\"" >&2; exit 1',
+  })
+  await t.rejects(findPruneCandidates(unknownAfterDiscovery, { set: [], defaultNamespace: noNamespaceNeeded }), { exitCode: 3, message: /does not know a resource type that `kubectl api-resources` listed/ })
 })
 
 t.test('the default namespace needs a successful answer with text in it', async (t) => {

@@ -123,7 +123,21 @@ export async function runLivePreflight(options: LivePreflightOptions): Promise<P
   const findings: PreflightFinding[] = []
   const foreignCni: ObjectRef[] = []
 
-  const nodes = await read(target, 'node-pod-cidr', 'Nodes', ['nodes'])
+  // The five reads are independent: one kubectl start each, all at once. Their results are taken in
+  // order, so the findings, and the error of a failed read, are those of the reads in turn.
+  const reads = await Promise.allSettled([
+    read(target, 'node-pod-cidr', 'Nodes', ['nodes']),
+    read(target, 'service-cidr', 'Service default/kubernetes', ['service', 'kubernetes', '-n', 'default']),
+    read(target, 'kube-proxy-cluster-cidr', 'ConfigMap kube-system/kube-proxy', ['configmap', 'kube-proxy', '-n', 'kube-system']),
+    read(target, 'controller-manager-cluster-cidr', 'Pods kube-system/kube-controller-manager',
+      ['pods', '-n', 'kube-system', '-l', 'component=kube-controller-manager']),
+    read(target, 'foreign-cni', 'DaemonSets in kube-system', ['daemonsets', '-n', 'kube-system']),
+  ])
+  const [nodes, api, proxy, managers, daemonSets] = reads.map((r) => {
+    if (r.status === 'rejected') throw r.reason
+    return r.value
+  }) as [Read, Read, Read, Read, Read]
+
   if ('forbidden' in nodes) findings.push(nodes.forbidden)
   else {
     for (const node of nodes.items) {
@@ -143,7 +157,6 @@ export async function runLivePreflight(options: LivePreflightOptions): Promise<P
     }
   }
 
-  const api = await read(target, 'service-cidr', 'Service default/kubernetes', ['service', 'kubernetes', '-n', 'default'])
   if ('forbidden' in api) findings.push(api.forbidden)
   else {
     const clusterIP = api.items[0]?.spec?.clusterIP
@@ -160,7 +173,6 @@ export async function runLivePreflight(options: LivePreflightOptions): Promise<P
     }
   }
 
-  const proxy = await read(target, 'kube-proxy-cluster-cidr', 'ConfigMap kube-system/kube-proxy', ['configmap', 'kube-proxy', '-n', 'kube-system'])
   if ('forbidden' in proxy) findings.push(proxy.forbidden)
   else {
     for (const cm of proxy.items) {
@@ -183,8 +195,6 @@ export async function runLivePreflight(options: LivePreflightOptions): Promise<P
     }
   }
 
-  const managers = await read(target, 'controller-manager-cluster-cidr', 'Pods kube-system/kube-controller-manager',
-    ['pods', '-n', 'kube-system', '-l', 'component=kube-controller-manager'])
   if ('forbidden' in managers) findings.push(managers.forbidden)
   else {
     for (const manager of managers.items) {
@@ -206,7 +216,6 @@ export async function runLivePreflight(options: LivePreflightOptions): Promise<P
     }
   }
 
-  const daemonSets = await read(target, 'foreign-cni', 'DaemonSets in kube-system', ['daemonsets', '-n', 'kube-system'])
   if ('forbidden' in daemonSets) findings.push(daemonSets.forbidden)
   else {
     for (const ds of daemonSets.items) {

@@ -390,6 +390,68 @@ t.test('every corpus file applies and then diffs clean, each apply pruning the p
 // What a prune leaves alone. Each test applies a one-object set, so every other object of our stack is a
 // candidate, and names what must survive.
 
+/** The stack's record: the kinds it names, or undefined when there is none. */
+async function recordKinds(): Promise<string | undefined> {
+  const record = await getJson(['configmap', 'kubectl-pharos-net-stack', '-n', 'kube-system'])
+  return record && (record.metadata.annotations?.['pharos.kontena.io/contains-group-kinds'] ?? '')
+}
+
+/** A kubectl that logs each call's arguments to `dir/calls`, then runs the real one. */
+async function loggingKubectl(dir: string): Promise<string> {
+  const path = join(dir, 'kubectl-logged')
+  await writeFile(path, `#!/bin/sh\necho "$*" >> ${join(dir, 'calls')}\nexec kubectl "$@"\n`, { mode: 0o755 })
+  return path
+}
+const loggedCalls = async (dir: string) => (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n')
+
+t.test("prune by the record: an object of a kind that left the set and one of a kind still in it; a cluster without a record", async (t) => {
+  const secret = (name: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: kube-system\nstringData:\n  a: b\n`
+  const dir = project(t, { '01-a.yml': configMap('pins-kinds-a', 'kube-system'), '02-s.yml': secret('pins-kinds-secret') })
+  t.teardown(() => kubectl(['delete', 'secret', 'pins-kinds-secret', 'pins-kinds-late', '-n', 'kube-system', '--ignore-not-found']).then(() => undefined))
+  const first = await apply(['-c', 'cluster.yml'], dir)
+  t.equal(first.exitCode, 0, first.stderr)
+  t.equal(await recordKinds(), 'ConfigMap,Secret', 'the record names the kinds of the set')
+  t.same(await labelled(), ['ConfigMap kube-system/pins-kinds-a', 'Secret kube-system/pins-kinds-secret'], 'everything else was pruned')
+
+  // The Secret leaves the set, and with it its kind; ConfigMap pins-kinds-a leaves too, its kind stays.
+  await rm(join(dir, 'net', '01-a.yml'))
+  await rm(join(dir, 'net', '02-s.yml'))
+  await writeFile(join(dir, 'net', '03-b.yml'), configMap('pins-kinds-b', 'kube-system'))
+  const kubectlPath = await loggingKubectl(dir)
+  const second = await apply(['-c', 'cluster.yml', '--kubectl', kubectlPath], dir)
+  t.equal(second.exitCode, 0, second.stderr)
+  t.match(second.stdout, /configmap "pins-kinds-a" deleted/)
+  t.match(second.stdout, /secret "pins-kinds-secret" deleted/)
+  t.equal(await getJson(['configmap', 'pins-kinds-a', '-n', 'kube-system']), undefined, 'the object of a kind still in the set')
+  t.equal(await getJson(['secret', 'pins-kinds-secret', '-n', 'kube-system']), undefined, 'the object of a kind that left the set')
+  t.same(await labelled(), ['ConfigMap kube-system/pins-kinds-b'])
+  t.equal(await recordKinds(), 'ConfigMap', 'the kind that left is no longer recorded once pruned')
+  const calls = await loggedCalls(dir)
+  t.notOk(calls.some((c) => / api-resources /.test(` ${c} `)), `no discovery of every resource: ${calls.join('; ')}`)
+  t.match(calls.filter((c) => / get .* --all-namespaces /.test(` ${c} `)), [
+    /get ConfigMap --all-namespaces -l pharos\.kontena\.io\/stack in \(custom-network,custom-network\.record\) -o json$/,
+    /get Secret --all-namespaces -l pharos\.kontena\.io\/stack=custom-network -o json$/,
+  ], 'the set\'s kinds with the record, then the recorded kind that left')
+
+  // What an older version left: no record. A labelled object of a kind the set never had is still found.
+  await must(['delete', 'configmap', 'kubectl-pharos-net-stack', '-n', 'kube-system'])
+  await createLabelled('pins-kinds-unused', 'custom-network')
+  await must(['create', 'secret', 'generic', 'pins-kinds-late', '-n', 'kube-system', '--from-literal=a=b'])
+  await must(['label', 'secret', 'pins-kinds-late', '-n', 'kube-system', LABEL])
+  await rm(join(dir, 'calls'))
+  const old = await apply(['-c', 'cluster.yml', '--kubectl', kubectlPath], dir)
+  t.equal(old.exitCode, 0, old.stderr)
+  t.match(old.stdout, /secret "pins-kinds-late" deleted/)
+  t.equal(await getJson(['secret', 'pins-kinds-late', '-n', 'kube-system']), undefined, 'pruned though no record named its kind')
+  t.equal(await getJson(['configmap', 'pins-kinds-unused', '-n', 'kube-system']), undefined)
+  t.ok((await loggedCalls(dir)).some((c) => / api-resources /.test(` ${c} `)), 'without a record, every resource was listed')
+  t.equal(await recordKinds(), 'ConfigMap', 'and the record is written')
+
+  const kept = await apply(['-c', 'cluster.yml', '--no-prune'], dir)
+  t.equal(kept.exitCode, 0, kept.stderr)
+  t.equal(await recordKinds(), '', '--no-prune: a record without kinds, so that the next prune lists everything')
+})
+
 t.test("prune deletes objects labelled with our stack's value, not those of another stack", async (t) => {
   const dir = project(t, { '01-keep.yml': configMap('pins-keep', 'kube-system') })
   await createLabelled('pins-leftover', 'custom-network')

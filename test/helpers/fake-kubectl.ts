@@ -28,6 +28,8 @@ export const labelled = (kind: string, name: string, namespace: string) =>
 export interface FakeClusterOptions {
   /** What `kubectl get -l <our stack label>` lists. */
   listing?: object[]
+  /** What the prune's first listing (its selector reads the stack's record too) lists; default: `listing`. */
+  first?: object[]
   /** The gitVersions `kubectl version` reports. */
   server?: string
   client?: string
@@ -42,10 +44,11 @@ export interface FakeClusterOptions {
  * server's version and the stack's objects; apply, diff, delete and the rest come from `answers`.
  */
 export async function fakeCluster(dir: string, options: FakeClusterOptions = {}): Promise<KubectlTarget> {
-  const { listing = [], server = 'v1.32.13', client = 'v1.32.4', resources = ['configmaps'], answers = {} } = options
+  const { listing = [], first = listing, server = 'v1.32.13', client = 'v1.32.4', resources = ['configmaps'], answers = {} } = options
   const minor = (gitVersion: string) => /\.(\d+)/.exec(gitVersion)?.[1] ?? ''
   const version = { clientVersion: { gitVersion: client, minor: minor(client) }, serverVersion: { gitVersion: server, minor: minor(server) } }
   await writeFile(join(dir, 'listing.json'), JSON.stringify({ items: listing }))
+  await writeFile(join(dir, 'first.json'), JSON.stringify({ items: first }))
   await writeFile(join(dir, 'openapi.json'), JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: server }, paths: {}, definitions: {} }))
   return fakeKubectl(dir, {
     version: `echo '${JSON.stringify(version)}'`,
@@ -53,6 +56,8 @@ export async function fakeCluster(dir: string, options: FakeClusterOptions = {})
     'api-resources': `printf '${resources.map((r) => `${r}\\n`).join('')}'`,
     // Before get: `get --raw /openapi/v2` holds both words.
     '--raw': `cat ${join(dir, 'openapi.json')}`,
+    // Before get: the first listing's selector, one argument, holds the word `in`.
+    in: `cat ${join(dir, 'first.json')}`,
     get: `cat ${join(dir, 'listing.json')}`,
     ...answers,
   })

@@ -52,14 +52,15 @@ t.test('a cluster that agrees with cluster.yml: no findings, every check ran, re
   t.same(report.findings, [])
   t.same(report.checks, [...LIVE_CHECKS])
   t.notOk(hasErrors(report))
-  const calls = (await recordedCalls(dir)).map((c) => c.replace(/^--request-timeout=\d+s /, ''))
+  // The reads run side by side: in whatever order they started.
+  const calls = (await recordedCalls(dir)).map((c) => c.replace(/^--request-timeout=\d+s /, '')).sort()
   t.same(calls, [
     'get nodes -o json',
     'get service kubernetes -n default -o json',
     'get configmap kube-proxy -n kube-system -o json',
     'get pods -n kube-system -l component=kube-controller-manager -o json',
     'get daemonsets -n kube-system -o json',
-  ])
+  ].sort())
 })
 
 t.test('each mismatch is a finding naming the object and field', async (t) => {
@@ -131,4 +132,15 @@ t.test('an answer that is not JSON is an EnvironmentError', async (t) => {
   const dir = t.testdir({})
   const target = await cluster(dir, { answers: { nodes: `echo '<html>proxy login</html>'` } })
   await t.rejects(runLivePreflight({ target, ...NETWORKS }), { name: 'EnvironmentError', message: /kubectl get nodes answered with something that is not JSON/ })
+})
+
+t.test('of reads that fail side by side, the error is that of the first check in order, not of the first to fail', async (t) => {
+  const dir = t.testdir({})
+  const target = await cluster(dir, {
+    answers: {
+      nodes: `sleep 0.3; echo '<html>proxy login</html>'`,
+      daemonsets: `echo 'The connection to the server 127.0.0.1:1 was refused' >&2; exit 1`,
+    },
+  })
+  await t.rejects(runLivePreflight({ target, ...NETWORKS }), { message: /kubectl get nodes answered with something that is not JSON/ })
 })
