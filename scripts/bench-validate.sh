@@ -19,8 +19,10 @@ openapi=$(bash scripts/fetch-openapi.sh "$version")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-corpus=$(cd "$(dirname "$corpus")" && pwd)/$(basename "$corpus")
-printf 'network:\n  provider: custom\n  custom:\n    manifest_path: %s\n' "$corpus" >"$work/cluster.yml"
+# A manifest path stays inside the folder holding cluster.yml: the file is copied beside it.
+mkdir -p "$work/net"
+cp "$corpus" "$work/net/"
+printf 'network:\n  provider: custom\n  custom:\n    manifest_path: ./net/%s\n' "$(basename "$corpus")" >"$work/cluster.yml"
 tool() { node bin/kubectl-pharos_net "$@"; }
 npx esbuild scripts/bench-validate-floor.mjs --bundle --platform=node --format=esm --log-level=warning \
   --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
