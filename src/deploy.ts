@@ -28,7 +28,7 @@ import { outputStream } from './output.js'
 import { asRecord } from './records.js'
 import { recordManifest, sortedKinds } from './stack-record.js'
 import { findRemovedApis } from './removed-apis.js'
-import { schemasFromOpenApi, writeSchemaSet } from './schemas.js'
+import { kubernetesRelease, schemasFromOpenApi, writeSchemaSet } from './schemas.js'
 import { hasFindings, validateManifests, type ValidationReport } from './validate.js'
 import { acceptForeignCni, hasErrors, runLivePreflight, type PreflightReport } from './preflight/live.js'
 
@@ -191,7 +191,7 @@ async function versionAndPreflight(options: Pick<DeployOptions, 'target' | 'pref
 }
 
 async function validateAgainstCluster(options: DeployOptions, server: string): Promise<ValidationReport> {
-  const serverVersion = /^v?(\d+\.\d+\.\d+)/.exec(server)?.[1] ?? 'master'
+  const serverVersion = kubernetesRelease(server) ?? 'master'
   const schemaLocations = options.schemaLocations.length > 0
     ? options.schemaLocations
     : [await clusterSchemas(options.target, options.cacheDir, serverVersion)]

@@ -9,7 +9,7 @@ import type { SchemaSet } from './schemas/layout.js'
 
 export { schemasFromCrds, type CrdSchemaOptions } from './schemas/crds.js'
 export { checkSchemaLocations, isRemoteLocation } from './schemas/locations.js'
-export { normalizeKubernetesVersion, type SchemaOptions, type SchemaSet } from './schemas/layout.js'
+export { kubernetesRelease, normalizeKubernetesVersion, type SchemaOptions, type SchemaSet } from './schemas/layout.js'
 export { readOpenApiFile, schemasFromOpenApi } from './schemas/openapi.js'
 
 /** Every file of every set; where two sets hold the same path, the later one wins. */

@@ -9,6 +9,7 @@ import { ConfigError, ManifestError, UsageError } from '../src/errors.js'
 import {
   checkSchemaLocations,
   mergeSchemaSets,
+  kubernetesRelease,
   normalizeKubernetesVersion,
   readOpenApiFile,
   schemasFromCrds,
@@ -128,6 +129,15 @@ t.test('normalizeKubernetesVersion gives kubeconform folder names', async (t) =>
     t.equal(error.message, `invalid Kubernetes version '${bad}'`)
     t.match(error.hint, /X\.Y\.Z.*master/)
   }
+})
+
+t.test('kubernetesRelease reads the X.Y.Z a server or an OpenAPI document reports', async (t) => {
+  t.equal(kubernetesRelease('v1.32.13'), '1.32.13')
+  t.equal(kubernetesRelease('1.32.13'), '1.32.13')
+  t.equal(kubernetesRelease('v1.30.4-gke.1348000'), '1.30.4', 'a provider suffix')
+  t.equal(kubernetesRelease('v1.31.2+k3s1'), '1.31.2', 'build metadata')
+  t.equal(kubernetesRelease(' v1.29.0\n'), '1.29.0')
+  for (const none of ['', 'v1.32', 'unknown', 'master', 'vv1.32.4']) t.equal(kubernetesRelease(none), undefined, JSON.stringify(none))
 })
 
 t.test('an OpenAPI document gives one file per GVK, in both flavours', async (t) => {

@@ -26,6 +26,14 @@ export type Flavour = 'standalone' | 'standalone-strict'
 /** Both are always written: kubeconform picks `-strict` when it runs with `-strict`. */
 export const FLAVOURS: readonly Flavour[] = ['standalone', 'standalone-strict']
 
+/**
+ * The X.Y.Z that a server's version (`kubectl version`) or an OpenAPI document's `info.version` starts with:
+ * `v1.32.13-gke.100` and `v1.32.13+k3s1` → `1.32.13`; undefined when there is none.
+ */
+export function kubernetesRelease(version: string): string | undefined {
+  return /^v?(\d+\.\d+\.\d+)/.exec(version.trim())?.[1]
+}
+
 /** kubeconform's version folder name: `v1.33` and `1.33` → `v1.33.0`, `1.32.4` → `v1.32.4`, `master` stays. */
 export function normalizeKubernetesVersion(version: string): string {
   const trimmed = version.trim()

@@ -59,7 +59,7 @@ export function bundleCommand(io: CliIO, done: (result: CommandResult) => void):
         if (args.output === undefined || args.output.trim() === '') {
           throw new UsageError('bundle needs -o FILE.tgz', { hint: 'e.g. kubectl pharos-net bundle -c cluster.yml -o network.tgz' })
         }
-        const [{ renderManifestSet }, { clusterVersion, fetchClusterOpenApi }, { isRemoteLocation, normalizeKubernetesVersion }, { resolveKubernetesVersion }, bundle] =
+        const [{ renderManifestSet }, { clusterVersion, fetchClusterOpenApi }, { isRemoteLocation, kubernetesRelease, normalizeKubernetesVersion }, { resolveKubernetesVersion }, bundle] =
           await Promise.all([
             import('../../pipeline.js'), import('../../cluster.js'), import('../../schemas.js'), import('../../validate.js'),
             import('../../bundle/index.js'),
@@ -73,7 +73,7 @@ export function bundleCommand(io: CliIO, done: (result: CommandResult) => void):
         const locations = args['schema-location'].map((l) => resolve(io.cwd, l))
         const target = kubectlTarget(args, io)
         const clusterServer = args['from-cluster'] && !args['kubernetes-version']
-          ? (await clusterVersion(target)).server.replace(/^v/, '').replace(/[-+].*$/, '')
+          ? kubernetesRelease((await clusterVersion(target)).server)
           : undefined
         const version = await resolveKubernetesVersion(args['kubernetes-version'] ?? clusterServer, locations)
         const set = await renderManifestSet(renderOptionsFrom(args, io, version))

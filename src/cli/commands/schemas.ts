@@ -45,10 +45,11 @@ export function schemasCommand(io: CliIO, done: (result: CommandResult) => void)
             : undefined
         // A cluster's /openapi/v2 does not carry its version; `kubectl version` does.
         const clusterServer = args['from-cluster'] && !args['kubernetes-version']
-          ? (await clusterVersion(kubectlTarget(args, io))).server.replace(/[-+].*$/, '')
+          ? schemas.kubernetesRelease((await clusterVersion(kubectlTarget(args, io))).server)
           : undefined
         const given = args['kubernetes-version'] ?? clusterServer
-        const version = normalizeKubernetesVersion(given ?? openApiVersion(openapi) ?? 'master')
+        const openApiRelease = schemas.kubernetesRelease(openApiVersion(openapi) ?? '')
+        const version = normalizeKubernetesVersion(given ?? openApiRelease ?? 'master')
         const crds = (await Promise.all(args.crds.map((p) => readRenderedManifests(resolve(io.cwd, p), limitsOf(args, io)))))
           .flat()
           .filter((d) => d.object.kind === 'CustomResourceDefinition')
@@ -66,5 +67,5 @@ export function schemasCommand(io: CliIO, done: (result: CommandResult) => void)
 /** `info.version` of a Kubernetes OpenAPI document is the server's version, e.g. v1.32.13. */
 function openApiVersion(openapi: object | undefined): string | undefined {
   const version = (openapi as { info?: { version?: unknown } } | undefined)?.info?.version
-  return typeof version === 'string' ? /^v?\d+\.\d+\.\d+/.exec(version)?.[0] : undefined
+  return typeof version === 'string' ? version : undefined
 }
