@@ -75,7 +75,7 @@ export async function renderManifestSet(options: RenderOptions): Promise<Rendere
     })
   }
   const discovered = await discoverManifests(config.manifestPath, { limits })
-  const rendered = await renderTemplates(discovered, buildTemplateContext(config), limits, config.document)
+  const rendered = await renderTemplates(discovered, buildTemplateContext(config), config.document, limits)
   const set = applyApiOptions(checkDocuments(rendered, limits), options)
   const registry = imageRegistryOf(config, options.imageRegistry)
   const images = registry === undefined ? [] : imageRewrites(findContainerImages(set.documents), registry)

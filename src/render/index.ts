@@ -9,14 +9,15 @@ import { Budget, DEFAULT_LIMITS, type Limits } from '../limits.js'
 import type { TemplateContext } from './context.js'
 
 /**
- * `limits`: every template's steps, time and partials; `output-size` for all of them together. `document`,
- * the parsed cluster.yml, gives ERB templates what plain data lost: Integer or Float, key order, key types.
+ * `document`, the parsed cluster.yml, gives ERB templates what plain data lost: Integer or Float, key order,
+ * key types; it is a parameter of its own, never left out by default, since without it ERB renders plain
+ * data silently. `limits`: every template's steps, time and partials; `output-size` for all of them together.
  */
 export async function renderTemplates(
   discovered: DiscoveredManifests,
   context: TemplateContext,
+  document: Document | undefined,
   limits: Limits = DEFAULT_LIMITS,
-  document?: Document,
 ): Promise<RenderedManifest[]> {
   const outputBudget = new Budget('output-size', limits)
   // Each engine is loaded only when a template needs it: a set of plain YAML starts faster.

@@ -92,7 +92,7 @@ async function renderWithUs(dir: string): Promise<Map<string, Outcome> | Outcome
   const outcomes = new Map<string, Outcome>()
   for (const source of discovered.sources.filter((s) => s.engine === 'erb')) {
     try {
-      const [rendered] = await renderTemplates({ ...discovered, sources: [source] }, context, undefined, loaded.document)
+      const [rendered] = await renderTemplates({ ...discovered, sources: [source] }, context, loaded.document)
       outcomes.set(source.path, { text: rendered!.text })
     } catch (error) {
       outcomes.set(source.path, errorOutcome(error))

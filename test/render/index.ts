@@ -20,7 +20,7 @@ t.test('plain text passes through; ERB and Liquid see the same context; order is
     source('02.yml.erb', 'erb', 'b: <%= name %> <%= options.mtu %>\n'),
     source('03.yml.liquid', 'liquid', 'c: {{ name }} {{ options.mtu }}\n'),
   )
-  const rendered = await renderTemplates(set, context)
+  const rendered = await renderTemplates(set, context, undefined)
   t.same(rendered.map((r) => [r.source.name, r.text]), [
     ['01.yml', 'a: <%= not erb %> {{ nor liquid }}\n'],
     ['02.yml.erb', 'b: custom_network 1400\n'],
@@ -32,12 +32,12 @@ t.test('plain text passes through; ERB and Liquid see the same context; order is
 t.test('the limits reach both engines, and output-size is one budget for the whole set', async (t) => {
   const half = 'x'.repeat(600)
   const both = discovered(source('a.yml.erb', 'erb', half), source('b.yml.liquid', 'liquid', half))
-  await t.resolves(renderTemplates(discovered(source('a.yml.erb', 'erb', half)), context, resolveLimits(['output-size=1000'])))
-  await t.rejects(renderTemplates(both, context, resolveLimits(['output-size=1000'])), { constructor: LimitError, limit: 'output-size', file: '/m/b.yml.liquid' })
+  await t.resolves(renderTemplates(discovered(source('a.yml.erb', 'erb', half)), context, undefined, resolveLimits(['output-size=1000'])))
+  await t.rejects(renderTemplates(both, context, undefined, resolveLimits(['output-size=1000'])), { constructor: LimitError, limit: 'output-size', file: '/m/b.yml.liquid' })
   const erbFirst = discovered(source('b.yml.liquid', 'liquid', half), source('a.yml.erb', 'erb', half))
-  await t.rejects(renderTemplates(erbFirst, context, resolveLimits(['output-size=1000'])), { constructor: LimitError, limit: 'output-size', file: '/m/a.yml.erb' })
+  await t.rejects(renderTemplates(erbFirst, context, undefined, resolveLimits(['output-size=1000'])), { constructor: LimitError, limit: 'output-size', file: '/m/a.yml.erb' })
   const loop = '<% xs.each do |a| %><% xs.each do |b| %>.<% end %><% end %>'
-  await t.rejects(renderTemplates(discovered(source('l.yml.erb', 'erb', loop)), { ...context, xs: [1, 2, 3, 4] } as TemplateContext, resolveLimits(['template-steps=10'])),
+  await t.rejects(renderTemplates(discovered(source('l.yml.erb', 'erb', loop)), { ...context, xs: [1, 2, 3, 4] } as TemplateContext, undefined, resolveLimits(['template-steps=10'])),
     { constructor: LimitError, limit: 'template-steps' })
 })
 
@@ -45,12 +45,12 @@ t.test("ERB templates see cluster.yml as Ruby read it: Float or Integer, big int
   const dir = join(fixturesDir, 'erb-document')
   const config = await loadClusterConfig({ cwd: dir })
   const manifests = await discoverManifests(config.manifestPath)
-  const [rendered] = await renderTemplates(manifests, buildTemplateContext(config), undefined, config.document)
+  const [rendered] = await renderTemplates(manifests, buildTemplateContext(config), config.document)
   t.equal(rendered!.text, await readFile(join(dir, 'expected.yml'), 'utf8'))
-  const [withoutDocument] = await renderTemplates(manifests, buildTemplateContext(config))
+  const [withoutDocument] = await renderTemplates(manifests, buildTemplateContext(config), undefined)
   t.match(withoutDocument!.text, /mtu: "1500"\n/, 'without the document, plain data is all there is: 1500.0 is an Integer')
   const context = buildTemplateContext(config)
   const copied = { ...context, options: structuredClone(context.options) }
-  const [fromCopy] = await renderTemplates(manifests, copied, undefined, config.document)
+  const [fromCopy] = await renderTemplates(manifests, copied, config.document)
   t.equal(fromCopy!.text, rendered!.text, 'options is read with its own node, whether or not it is the object inside cluster_config')
 })
