@@ -74,9 +74,11 @@ export function outputStream(documents: ManifestDocument[], images: readonly Ima
 function withImages(doc: Document, images: readonly ImageRewrite[]): Document {
   if (images.length === 0) return doc
   // Each image becomes its spot's own first (`image: &img ...` used again by alias elsewhere changes here only).
-  for (const pair of imagePairs(doc)) if (isAlias(pair.value)) pair.value = copyOf(pair.value.resolve(doc))
-  for (const pair of imagePairs(doc)) if (pair.value) ownAnchor(doc, pair.value as Node)
-  const scalars = new Set(imagePairs(doc).map((pair) => pair.value))
+  // Neither step changes which pairs hold images, so one walk finds them for all three.
+  const pairs = imagePairs(doc)
+  for (const pair of pairs) if (isAlias(pair.value)) pair.value = copyOf(pair.value.resolve(doc))
+  for (const pair of pairs) if (pair.value) ownAnchor(doc, pair.value as Node)
+  const scalars = new Set(pairs.map((pair) => pair.value))
   for (const scalar of scalars) {
     if (isScalar(scalar) && typeof scalar.value === 'string') scalar.value = rewrittenImage(scalar.value, images)
   }
