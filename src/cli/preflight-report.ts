@@ -1,6 +1,6 @@
 /** Preflight reports as text, JSON or JUnit, in the style of validate's (report.ts). */
 import type { PreflightFinding, PreflightReport } from '../preflight/live.js'
-import { displayPath, printable } from './report.js'
+import { displayPath, printable, xml } from './report.js'
 
 const count = (findings: PreflightFinding[], severity: string) => findings.filter((f) => f.severity === severity).length
 
@@ -36,13 +36,6 @@ export function formatPreflightJson(report: PreflightReport, cwd: string): strin
   const summary = { checks: report.checks.length, errors: count(report.findings, 'error'), warnings: count(report.findings, 'warning') }
   return `${JSON.stringify({ summary, checks: report.checks, findings }, null, 2)}\n`
 }
-
-/** As report.ts's: markup escaped, characters XML 1.0 cannot hold written as escapes. */
-const xml = (text: string) =>
-  text
-    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string)
 
 /**
  * JUnit XML: one suite, a case per check; an error finding is a failure, a check left unchecked (a

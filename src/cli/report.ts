@@ -129,7 +129,7 @@ export function formatValidationJson(report: ValidationReport, cwd: string): str
  * Text as XML 1.0 character data or an attribute value: markup escaped, and the characters XML 1.0 cannot
  * hold at all (most controls, lone surrogates, U+FFFE/U+FFFF) written as visible escapes instead.
  */
-const xml = (text: string) =>
+export const xml = (text: string) =>
   text
     .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
