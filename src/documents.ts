@@ -3,11 +3,12 @@
  * go-yaml v2 reads it: `on` is true, `0644` is 420; see yaml-readers.ts), empty ones are dropped,
  * `kind: List` is expanded, each object has apiVersion/kind/metadata.name, and no object is defined twice.
  */
-import { Document, isMap, isSeq, LineCounter, visit, type Node, type YAMLError } from 'yaml'
+import { Document, isAlias, isMap, isSeq, LineCounter, type Node, type YAMLError } from 'yaml'
 import { codeFrame, ManifestError } from './errors.js'
 import { Budget, DEFAULT_LIMITS, type Limits } from './limits.js'
 import { parseYamlStream } from './yaml-limits.js'
 import { OUTPUT_DOCUMENT_OPTIONS } from './yaml-readers.js'
+import { someNode } from './yaml-walk.js'
 import { formatObjectName } from './object-name.js'
 import type { ManifestSource } from './discover.js'
 
@@ -141,17 +142,14 @@ function parseManifest({ source, text }: RenderedManifest, limits: Limits, nodeB
 }
 
 function hasAlias(node: Node): boolean {
-  let found = false
-  visit(node, {
-    Alias() {
-      found = true
-      return visit.BREAK
-    },
-  })
-  return found
+  return someNode(node, isAlias)
 }
 
-let outputTemplate: PropertyDescriptorMap | undefined
+/**
+ * Every output document is a copy of this empty one: building each one's schema anew took a tenth of a large
+ * set's parse. They share the schema and directives, which nothing changes after parsing, and own their lists.
+ */
+const EMPTY_OUTPUT_DOCUMENT = Object.getOwnPropertyDescriptors(new Document(undefined, OUTPUT_DOCUMENT_OPTIONS))
 
 /**
  * A document to write out: values as kubectl read them, written so that every YAML reader (kubectl's
@@ -159,10 +157,7 @@ let outputTemplate: PropertyDescriptorMap | undefined
  * a string that kubectl would read as something else is quoted.
  */
 function documentOf(node: Node, from?: Document): Document {
-  // A copy of one empty document: building each one's schema anew took a tenth of a large set's parse.
-  // They share the schema and directives, which nothing changes after parsing, and own their lists.
-  outputTemplate ??= Object.getOwnPropertyDescriptors(new Document(undefined, OUTPUT_DOCUMENT_OPTIONS))
-  const doc = Object.create(Document.prototype, outputTemplate) as Document
+  const doc = Object.create(Document.prototype, EMPTY_OUTPUT_DOCUMENT) as Document
   doc.errors = []
   doc.warnings = []
   doc.contents = node

@@ -17,7 +17,6 @@ import {
   isSeq,
   parseAllDocuments,
   parseDocument,
-  visit,
   YAMLParseError,
   type Alias,
   type Document,
@@ -200,24 +199,19 @@ export function aliasExpansion(doc: Document.Parsed): number {
     sizes.set(node, size)
     return size
   }
-  visit(doc, {
-    Alias(_, alias) {
-      added += sizeOf(alias)
-      // Each alias is counted once here; what it stands for is not visited again below it.
-      return visit.SKIP
-    },
+  someNode(doc, (node) => {
+    if (isAlias(node)) added += sizeOf(node)
+    return false
   })
   return added
 }
 
 function firstAlias(doc: Document.Parsed, test: (alias: Alias) => boolean): Alias | undefined {
   let found: Alias | undefined
-  visit(doc, {
-    Alias(_, alias) {
-      if (!test(alias)) return undefined
-      found = alias
-      return visit.BREAK
-    },
+  someNode(doc, (node) => {
+    if (!isAlias(node) || !test(node)) return false
+    found = node
+    return true
   })
   return found
 }

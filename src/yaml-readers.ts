@@ -22,7 +22,6 @@ import {
   Lexer,
   Pair,
   Scalar,
-  visit,
   type Document,
   type Node,
   type CollectionTag,
@@ -257,32 +256,30 @@ function endOfTextBlockScalar(scalar: Scalar, text: string): void {
  */
 function expandMerges(doc: Document.Parsed, reader: YamlReader): ReaderProblem | undefined {
   let problem: ReaderProblem | undefined
-  visit(doc, {
-    Map(_, map) {
-      if (!map.items.some((pair) => isMergeKey(pair.key, reader))) return undefined
-      const merged = new PairsByKey()
-      for (const pair of map.items) {
-        if (!isMergeKey(pair.key, reader)) {
-          merged.set(pair)
-          continue
-        }
-        const sources = mergeSources(doc, pair.value as Node | null)
-        if (sources) {
-          for (const { map: source, aliased } of sources.toReversed()) {
-            // A mapping written in place moves here as it is, anchors inside it included.
-            for (const item of source.items) merged.set(aliased ? new Pair(detached(doc, item.key), detached(doc, item.value)) : item)
-          }
-        } else if (reader === 'psych') {
-          // Psych keeps what it cannot merge as an ordinary `<<` key.
-          merged.set(pair)
-        } else {
-          problem = { node: pair.key as Node, code: 'BAD_MERGE', message: 'map merge requires map or sequence of maps as the value (kubectl refuses this `<<`)' }
-          return visit.BREAK
-        }
+  someNode(doc, (map) => {
+    if (!isMap(map) || !map.items.some((pair) => isMergeKey(pair.key, reader))) return false
+    const merged = new PairsByKey()
+    for (const pair of map.items) {
+      if (!isMergeKey(pair.key, reader)) {
+        merged.set(pair)
+        continue
       }
-      map.items = merged.pairs()
-      return undefined
-    },
+      const sources = mergeSources(doc, pair.value as Node | null)
+      if (sources) {
+        for (const { map: source, aliased } of sources.toReversed()) {
+          // A mapping written in place moves here as it is, anchors inside it included.
+          for (const item of source.items) merged.set(aliased ? new Pair(detached(doc, item.key), detached(doc, item.value)) : item)
+        }
+      } else if (reader === 'psych') {
+        // Psych keeps what it cannot merge as an ordinary `<<` key.
+        merged.set(pair)
+      } else {
+        problem = { node: pair.key as Node, code: 'BAD_MERGE', message: 'map merge requires map or sequence of maps as the value (kubectl refuses this `<<`)' }
+        return true
+      }
+    }
+    map.items = merged.pairs()
+    return false
   })
   return problem
 }
