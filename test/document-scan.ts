@@ -1,11 +1,8 @@
 import t, { type Test } from 'tap'
-import { corpusMissing } from './helpers/corpus.js'
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { corpusFiles, corpusMissing, repositoryYamlFiles } from './helpers/corpus.js'
 import type { ManifestSource } from '../src/discover.js'
 import { identifyDocuments, sliceDocuments } from '../src/document-scan.js'
 import { checkDocuments } from '../src/documents.js'
-import { corpusDir, repoRoot } from './helpers/paths.js'
 
 const source = (text: string, name = 'set.yml'): ManifestSource => ({
   path: `/set/${name}`,
@@ -33,32 +30,25 @@ function parsed(sources: ManifestSource[]) {
 
 t.test('every corpus file: the scan reads what the parser reads, or gives up (only on kind: List)', { skip: corpusMissing() }, async (t) => {
   const gaveUp: string[] = []
-  for (const folder of (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
-    for (const name of await readdir(join(corpusDir, folder.name))) {
-      const text = await readFile(join(corpusDir, folder.name, name), 'utf8')
-      const sources = [source(text, name)]
-      const quick = scanned(sources)
-      if (quick === undefined) {
-        gaveUp.push(folder.name)
-        continue
-      }
-      t.same(quick, parsed(sources), `${folder.name}/${name}`)
-      t.ok(quick.length > 0, `${folder.name}/${name} has objects`)
+  for (const file of await corpusFiles()) {
+    const sources = [source(file.text, file.name)]
+    const quick = scanned(sources)
+    if (quick === undefined) {
+      gaveUp.push(file.name.split('/')[0] as string)
+      continue
     }
+    t.same(quick, parsed(sources), file.name)
+    t.ok(quick.length > 0, `${file.name} has objects`)
   }
   t.same(gaveUp, ['weave'], 'weave is one kind: List')
 })
 
 t.test('every plain YAML file of the repository that parses: the scan agrees, and reads our own output', async (t) => {
-  const files: string[] = []
-  for (const folder of ['test/fixtures', 'examples', 'templates']) {
-    const entries = await readdir(join(repoRoot, folder), { recursive: true, withFileTypes: true })
-    files.push(...entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => relative(repoRoot, join(e.parentPath, e.name))))
-  }
+  const files = await repositoryYamlFiles()
   let scannedGoldenFiles = 0
   const unread: string[] = []
-  for (const file of files) {
-    const sources = [source((await readFile(join(repoRoot, file), 'utf8')).replace(/\r\n?/g, '\n'), file)]
+  for (const { name: file, text } of files) {
+    const sources = [source(text.replace(/\r\n?/g, '\n'), file)]
     let expected
     try {
       expected = parsed(sources)
@@ -75,7 +65,7 @@ t.test('every plain YAML file of the repository that parses: the scan agrees, an
     t.same(quick, expected, file)
     if (file.includes('/expected/')) scannedGoldenFiles++
   }
-  const goldenManifests = files.filter((f) => f.includes('/expected/') && !f.endsWith('kustomization.yaml'))
+  const goldenManifests = files.filter((f) => f.name.includes('/expected/') && !f.name.endsWith('kustomization.yaml'))
   t.ok(goldenManifests.length > 0)
   t.equal(scannedGoldenFiles, goldenManifests.length, 'every rendered golden manifest is read by the scan')
   t.ok(unread.length < files.length / 4, `the scan reads most files; it gave up on ${unread.join(', ') || 'none'}`)

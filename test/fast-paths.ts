@@ -3,42 +3,12 @@
  * every corpus file: the labelled stream (output.ts labelledAlongPath) and the tree walk (yaml-walk.ts).
  */
 import t, { type Test } from 'tap'
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
 import { visit, type Node } from 'yaml'
 import type { ManifestSource } from '../src/discover.js'
 import { checkDocuments, type ManifestDocument } from '../src/documents.js'
 import { labelledAlongPath, withStackLabel } from '../src/output.js'
 import { someNode } from '../src/yaml-walk.js'
-import { corpusMissing } from './helpers/corpus.js'
-import { corpusDir, repoRoot } from './helpers/paths.js'
-
-interface YamlFile {
-  name: string
-  text: string
-}
-
-async function repositoryFiles(): Promise<YamlFile[]> {
-  const files: YamlFile[] = []
-  for (const folder of ['test/fixtures', 'examples', 'templates']) {
-    const entries = await readdir(join(repoRoot, folder), { recursive: true, withFileTypes: true })
-    for (const entry of entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))) {
-      const path = join(entry.parentPath, entry.name)
-      files.push({ name: relative(repoRoot, path), text: await readFile(path, 'utf8') })
-    }
-  }
-  return files
-}
-
-async function corpusFiles(): Promise<YamlFile[]> {
-  const files: YamlFile[] = []
-  for (const folder of (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
-    for (const name of await readdir(join(corpusDir, folder.name))) {
-      files.push({ name: `${folder.name}/${name}`, text: await readFile(join(corpusDir, folder.name, name), 'utf8') })
-    }
-  }
-  return files
-}
+import { corpusFiles, corpusMissing, repositoryYamlFiles, type YamlFile } from './helpers/corpus.js'
 
 /** The file's documents, or undefined for a fixture of bad input. */
 function documentsOf(file: YamlFile): ManifestDocument[] | undefined {
@@ -84,7 +54,7 @@ function compareWalks(t: Test, files: YamlFile[]): void {
 }
 
 t.test('the labelled stream: fast path and full copy agree on every repository file', async (t) => {
-  compareLabelled(t, await repositoryFiles())
+  compareLabelled(t, await repositoryYamlFiles())
 })
 
 t.test('the labelled stream: fast path and full copy agree on every corpus file', { skip: corpusMissing() }, async (t) => {
@@ -92,7 +62,7 @@ t.test('the labelled stream: fast path and full copy agree on every corpus file'
 })
 
 t.test('the tree walk meets the nodes visit() meets, in the same order', async (t) => {
-  compareWalks(t, await repositoryFiles())
+  compareWalks(t, await repositoryYamlFiles())
 })
 
 t.test('the tree walk on the corpus', { skip: corpusMissing() }, async (t) => {

@@ -3,9 +3,9 @@
  * manifest path must stay inside the folder holding cluster.yml).
  */
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { corpusDir } from './paths.js'
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { corpusDir, repoRoot } from './paths.js'
 
 export interface CorpusCluster {
   /** The cluster.yml written into the folder. */
@@ -47,4 +47,34 @@ export async function corpusCluster(
  */
 export function corpusMissing(): string | false {
   return existsSync(corpusDir) ? false : `no corpus at ${corpusDir} (a plain clone without ../shared)`
+}
+
+/** A YAML file a test reads whole: its name (for messages) and its text. */
+export interface YamlFile {
+  name: string
+  text: string
+}
+
+/** Every corpus file, as `folder/file`, in the order readdir gives them. */
+export async function corpusFiles(): Promise<YamlFile[]> {
+  const files: YamlFile[] = []
+  for (const folder of (await readdir(corpusDir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
+    for (const name of await readdir(join(corpusDir, folder.name))) {
+      files.push({ name: `${folder.name}/${name}`, text: await readFile(join(corpusDir, folder.name, name), 'utf8') })
+    }
+  }
+  return files
+}
+
+/** Every plain YAML file of the repository's fixtures, examples and templates, named relative to the repository. */
+export async function repositoryYamlFiles(): Promise<YamlFile[]> {
+  const files: YamlFile[] = []
+  for (const folder of ['test/fixtures', 'examples', 'templates']) {
+    const entries = await readdir(join(repoRoot, folder), { recursive: true, withFileTypes: true })
+    for (const entry of entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))) {
+      const path = join(entry.parentPath, entry.name)
+      files.push({ name: relative(repoRoot, path), text: await readFile(path, 'utf8') })
+    }
+  }
+  return files
 }
