@@ -14,6 +14,7 @@
 # every resource again, which is not the steady state.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-lib.sh
 
 reps=${1:-7}
 corpus=${2:-../shared/corpus/calico/calico.yaml}
@@ -46,7 +47,6 @@ tool apply -q -c cluster.yml >/dev/null
 kubectl "${bare_args[@]}" >/dev/null
 
 now() { date +%s%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # Each row: its label, then the command. Row 0 is the peer the ratios are taken against.
 labels=('kubectl apply --server-side (bare)' 'kubectl pharos-net apply' 'kubectl pharos-net apply --skip-preflight')
 run_row() {

@@ -14,6 +14,7 @@
 # Before timing, every peer's output is checked to hold the same objects (scripts/bench-render-same.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-lib.sh
 
 reps=${1:-7}
 sizes=${2:-${BENCH_SIZES:-example,40,400,4000}}
@@ -48,9 +49,7 @@ chmod +x "$work/floor/bin/floor"
 
 # The YAML library's floor (scripts/bench-render-floor.mjs), bundled like the CLI: parse every document of
 # our output folder and write it back out; no render can take less than that with `yaml`.
-npx esbuild scripts/bench-render-floor.mjs --bundle --platform=node --format=esm --log-level=warning \
-  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
-  --outfile="$work/yaml-floor.mjs"
+bundle_floor scripts/bench-render-floor.mjs "$work/yaml-floor.mjs"
 
 progress() { if [ -t 2 ]; then printf '%s\n' "$*" >&2; fi; }
 
@@ -140,7 +139,6 @@ measure() {
   tail -1 "$dir/rss" >>"$dir/$peer.kib"
 }
 
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # ratios TOP BOTTOM: the median of the per-repetition ratios of two peers' times.
 ratios() { paste "$dir/$1.us" "$dir/$2.us" | awk '{ print $1 / $2 }' | median; }
 

@@ -6,6 +6,7 @@
 # COPIES > 1 validates that many copies of the file, each object renamed, to see how the figures scale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-lib.sh
 
 reps=${1:-7}
 corpus=${2:-../shared/corpus/calico/calico.yaml}
@@ -24,9 +25,7 @@ mkdir -p "$work/net"
 cp "$corpus" "$work/net/"
 printf 'network:\n  provider: custom\n  custom:\n    manifest_path: ./net/%s\n' "$(basename "$corpus")" >"$work/cluster.yml"
 tool() { node bin/kubectl-pharos_net "$@"; }
-npx esbuild scripts/bench-validate-floor.mjs --bundle --platform=node --format=esm --log-level=warning \
-  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
-  --outfile="$work/floor.mjs"
+bundle_floor scripts/bench-validate-floor.mjs "$work/floor.mjs"
 tool render -q -c "$work/cluster.yml" --stdout >"$work/one.yaml"
 for copy in $(seq "$copies"); do
   if [ "$copies" -eq 1 ]; then cat "$work/one.yaml"; else sed -E "s/^  name: (.*)$/  name: \1-copy$copy/" "$work/one.yaml"; fi
@@ -41,7 +40,6 @@ tool validate "$work/set.yaml" --kubeconform "$kubeconform" --schema-location "$
   { echo "bench-validate: $corpus does not validate clean; pick another file" >&2; exit 1; }
 
 now() { date +%s%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 : >"$work/ours"; : >"$work/bare"; : >"$work/node"; : >"$work/floor"
 bare_args=(-strict -summary -output json -kubernetes-version "$version" -schema-location "$work/schemas" -schema-location "$work/crds" "$work/set.yaml")
 for i in $(seq "$reps"); do
