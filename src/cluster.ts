@@ -3,6 +3,7 @@
  * plugins apply as they are.
  */
 import { EnvironmentError } from './errors.js'
+import { apiGroupOf } from './object-name.js'
 import { runTool, timeBound, toolFailure, type ToolLimits, type ToolResult } from './exec.js'
 import { STACK_LABEL, STACK_NAME } from './output.js'
 import { isStackRecord, RECORD_LABEL_VALUE, recordedKinds, sortedKinds } from './stack-record.js'
@@ -137,11 +138,10 @@ export interface ObjectRef {
   namespace?: string
 }
 
-const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? (apiVersion.split('/')[0] as string) : '')
 
 /** The kind across versions as kubectl takes it for a resource: `Kind.group`, or `Kind` in the core group. */
 export const groupKindOf = (ref: Pick<ObjectRef, 'apiVersion' | 'kind'>) =>
-  groupOf(ref.apiVersion) ? `${ref.kind}.${groupOf(ref.apiVersion)}` : ref.kind
+  apiGroupOf(ref.apiVersion) ? `${ref.kind}.${apiGroupOf(ref.apiVersion)}` : ref.kind
 
 /**
  * Kinds that copy their owner's labels without an ownerReference (a Service's Endpoints and
@@ -178,7 +178,7 @@ export function prunableResources(discovery: string): string[] {
 /** Whether a set object without a namespace has a namespaced twin among `items`: only then is the default namespace needed. */
 function needsDefaultNamespace(items: Array<Record<string, any>>, set: ObjectRef[]): boolean {
   return items.some((item) => item.metadata?.namespace && set.some((s) =>
-    s.namespace === undefined && s.name === item.metadata?.name && s.kind === item.kind && groupOf(s.apiVersion) === groupOf(String(item.apiVersion))))
+    s.namespace === undefined && s.name === item.metadata?.name && s.kind === item.kind && apiGroupOf(s.apiVersion) === apiGroupOf(String(item.apiVersion))))
 }
 
 /**
@@ -190,7 +190,7 @@ export function selectPruneCandidates(items: Array<Record<string, any>>, set: Ob
   const inSet = (o: ObjectRef) =>
     set.some(
       (s) =>
-        groupOf(s.apiVersion) === groupOf(o.apiVersion) &&
+        apiGroupOf(s.apiVersion) === apiGroupOf(o.apiVersion) &&
         s.kind === o.kind &&
         s.name === o.name &&
         (!o.namespace || o.namespace === (s.namespace ?? defaultNamespace)),

@@ -9,7 +9,7 @@ import { Budget, DEFAULT_LIMITS, type Limits } from './limits.js'
 import { parseYamlStream } from './yaml-limits.js'
 import { OUTPUT_DOCUMENT_OPTIONS } from './yaml-readers.js'
 import { someNode } from './yaml-walk.js'
-import { formatObjectName } from './object-name.js'
+import { apiGroupOf, formatObjectName } from './object-name.js'
 import type { ManifestSource } from './discover.js'
 
 export interface RenderedManifest {
@@ -43,8 +43,7 @@ export type ObjectDocument = Pick<ManifestDocument, 'source' | 'documentIndex' |
 
 /** What identifies an object in a cluster; two documents with the same identity clash. */
 export function objectIdentity(object: ManifestObject): string {
-  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : ''
-  return [group, object.kind, object.metadata.namespace ?? '', object.metadata.name].join('/')
+  return [apiGroupOf(object.apiVersion), object.kind, object.metadata.namespace ?? '', object.metadata.name].join('/')
 }
 
 export function describeObject(object: ManifestObject): string {
